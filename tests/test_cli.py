@@ -1,0 +1,65 @@
+"""The installed `neuron-concepts` command, run as a user runs it (a subprocess), on tiny random models."""
+import csv, json, subprocess, sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+
+def cli(*args, cwd=None):
+    return subprocess.run(['neuron-concepts', *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=600)
+
+
+@pytest.fixture(scope='module')
+def probe(tmp_path_factory):
+    d = tmp_path_factory.mktemp('probe')
+    rng = np.random.default_rng(1)
+    for j in range(6):
+        Image.fromarray(rng.integers(0, 255, (230 + 10 * j, 260, 3), dtype=np.uint8)).save(d / f'n0144{j}764_x{j}.png')
+    (d / 'broken.jpg').write_bytes(b'\xff\xd8\xff\xe0 not really a jpeg')
+    return d
+
+
+def test_help_lists_commands():
+    r = cli('--help')
+    assert r.returncode == 0 and all(c in r.stdout for c in ('run', 'demo', 'evaluate'))
+    r = cli('run', '--help')
+    for flag in ('--probe', '--model', '--layer', '--encoder', '--concepts', '--method', '--k', '--alpha', '--kappa', '--device', '--out'):
+        assert flag in r.stdout, flag
+
+
+def test_run_writes_the_three_files(probe, tmp_path):
+    out = tmp_path / 'out'
+    r = cli('run', '--probe', probe, '--model', 'tiny-resnet', '--encoder', 'tiny-clip', '--concepts', 'broden',
+            '--method', 'www,gradcam-tvmf', '--k', '2', '--units', '0-3', '--out', out, '--cache-dir', tmp_path / 'cache',
+            '--quiet', '--workers', '0')
+    assert r.returncode == 0, r.stderr
+    with open(out / 'examples.csv', newline='') as f: ex = list(csv.DictReader(f))
+    assert len(ex) == 2 * 4 * 2 and {e['method'] for e in ex} == {'www', 'gradcam-tvmf'}
+    cfg = json.loads((out / 'config.json').read_text())
+    assert cfg['probe']['skipped'] == 1 and 'broken.jpg' in cfg['probe']['skipped_files']
+    assert 'Traceback' not in r.stderr
+
+
+@pytest.mark.parametrize('args,message', [
+    (['--k', '50'], 'k=50 is larger than the probe set'),
+    (['--alpha', '0'], 'alpha must be in (0, 1]'),
+    (['--kappa', '-0.5'], 'kappa must be'),
+    (['--layer', 'layer7'], "unknown layer 'layer7'; available layers:"),
+    (['--concepts', 'nope.txt'], "unknown concept set 'nope.txt'"),
+    (['--weights', 'missing.pth'], 'missing.pth does not exist'),
+])
+def test_bad_arguments_get_one_line_errors(probe, tmp_path, args, message):
+    base = ['run', '--probe', probe, '--model', 'tiny-resnet', '--encoder', 'tiny-clip', '--concepts', 'broden', '--k', '2',
+            '--units', '0-3', '--out', tmp_path / 'o', '--cache-dir', tmp_path / 'c', '--quiet', '--workers', '0']
+    if args[0] == '--weights': base[base.index('tiny-resnet')] = 'resnet50'
+    r = cli(*base, *args)
+    assert r.returncode == 2 and message in r.stderr, r.stderr
+    assert 'Traceback' not in r.stderr
+
+
+def test_empty_probe_folder_is_reported(tmp_path):
+    (tmp_path / 'empty').mkdir()
+    r = cli('run', '--probe', tmp_path / 'empty', '--model', 'tiny-resnet', '--encoder', 'tiny-clip', '--out', tmp_path / 'o')
+    assert r.returncode == 2 and 'holds no readable images' in r.stderr

@@ -78,7 +78,7 @@ def main():
     # ---------------------------------------------------------------- the pipeline, cold then warm
     cfg = dict(probe=str(probe_dir), model='resnet50', weights='random', encoder='ViT-B-32', encoder_weights='random',
                concepts=a.concepts, methods=('gradcam-tvmf',), k=a.k, device=str(dev), workers=a.workers, amp=a.amp,
-               cache_dir=str(work / 'cache'), batch_size=64, cam_batch_size=16)
+               cache_dir=str(work / 'cache'), batch_size=64, cam_batch_size=8)
     res, total = timed(lambda: run(RunConfig(**cfg), progress=False))
     out['seconds'] = {k: v for k, v in res.info['seconds'].items() if k != 'total'}
     out['seconds']['total'] = round(total, 2)
@@ -102,7 +102,7 @@ def main():
     from pytorch_grad_cam import GradCAM
     sizes = [cam_input_size(*resized_size(*im.size)) for im in imgs]
     xs = {}
-    for batch in _shape_batches(sizes, 16):
+    for batch in _shape_batches(sizes, 8):
         xs[tuple(batch)] = target.normalize(torch.stack([TF.to_tensor(TF.resize(imgs[i], 256)) for i in batch])).to(dev)
     with GradCAM(model=target.model, target_layers=[get_layer(target.model, target.cam_layer)]) as cam:
         def cam_all():

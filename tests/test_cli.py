@@ -63,3 +63,18 @@ def test_empty_probe_folder_is_reported(tmp_path):
     (tmp_path / 'empty').mkdir()
     r = cli('run', '--probe', tmp_path / 'empty', '--model', 'tiny-resnet', '--encoder', 'tiny-clip', '--out', tmp_path / 'o')
     assert r.returncode == 2 and 'holds no readable images' in r.stderr
+
+
+def test_two_runs_of_one_configuration_are_identical(probe, tmp_path):
+    outs = []
+    for n in (1, 2):   # separate caches: both runs compute everything
+        out = tmp_path / f'out{n}'
+        r = cli('run', '--probe', probe, '--model', 'tiny-resnet', '--encoder', 'tiny-clip', '--concepts', 'broden',
+                '--method', 'all', '--k', '2', '--units', '0-9', '--out', out, '--cache-dir', tmp_path / f'cache{n}',
+                '--quiet', '--workers', '0')
+        assert r.returncode == 0, r.stderr
+        outs.append({f: (out / f).read_bytes() for f in ('concepts.csv', 'examples.csv')})
+    assert outs[0] == outs[1]
+    cfgs = [json.loads((tmp_path / f'out{n}' / 'config.json').read_text()) for n in (1, 2)]
+    for c in cfgs: c['config'].pop('cache_dir')
+    assert cfgs[0]['config'] == cfgs[1]['config'] and cfgs[0]['probe'] == cfgs[1]['probe']

@@ -78,3 +78,16 @@ def test_two_runs_of_one_configuration_are_identical(probe, tmp_path):
     cfgs = [json.loads((tmp_path / f'out{n}' / 'config.json').read_text()) for n in (1, 2)]
     for c in cfgs: c['config'].pop('cache_dir')
     assert cfgs[0]['config'] == cfgs[1]['config'] and cfgs[0]['probe'] == cfgs[1]['probe']
+
+
+def test_demo_command(tmp_path):
+    "The README's demo, exactly as a user runs it (its stages land in the shared cache the notebooks reuse)."
+    r = cli('demo', '--out', tmp_path / 'demo-out', '--quiet')
+    assert r.returncode == 0, r.stderr
+    assert 'not CLIP' in r.stdout and 'not clip' in r.stderr.lower()
+    assert '| www | imagenet |' in r.stdout and '| gradcam-tvmf | imagenet |' in r.stdout
+    m = json.loads((tmp_path / 'demo-out' / 'metrics.json').read_text())
+    assert set(m) >= {'www', 'gradcam', 'tvmf', 'gradcam-tvmf'}
+    assert m['www']['clip_cos']['encoder'] == 'all-MiniLM-L6-v2' and m['_about']['units'] == 502
+    cfg = json.loads((tmp_path / 'demo-out' / 'config.json').read_text())
+    assert cfg['encoder_is_clip'] is False and 'not CLIP' in cfg['note']

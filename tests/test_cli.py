@@ -59,6 +59,23 @@ def test_bad_arguments_get_one_line_errors(probe, tmp_path, args, message):
     assert 'Traceback' not in r.stderr
 
 
+@pytest.mark.parametrize('where', ['read-only folder', 'sysfs'])
+def test_output_folder_that_cannot_be_written(probe, tmp_path, where):
+    "The operating system refuses the output folder: the error names it, before any work is done."
+    import os
+    if where == 'read-only folder':
+        if not hasattr(os, 'geteuid') or os.geteuid() == 0: pytest.skip('the superuser may write into a read-only folder')
+        ro = tmp_path / 'ro'; ro.mkdir(); ro.chmod(0o500)
+        out = ro / 'out'
+    else:  # sysfs refuses new folders even to the superuser
+        if not Path('/sys/kernel').is_dir(): pytest.skip('needs Linux sysfs')
+        out = Path('/sys/neuron-concepts-out')
+    r = cli('run', '--probe', probe, '--model', 'tiny-resnet', '--encoder', 'tiny-clip', '--concepts', 'broden', '--k', '2',
+            '--units', '0-3', '--out', out, '--cache-dir', tmp_path / 'c', '--quiet', '--workers', '0')
+    assert r.returncode == 2 and f'cannot create output folder {out}' in r.stderr, r.stderr
+    assert 'Traceback' not in r.stderr and not (tmp_path / 'c').exists()
+
+
 def test_empty_probe_folder_is_reported(tmp_path):
     (tmp_path / 'empty').mkdir()
     r = cli('run', '--probe', tmp_path / 'empty', '--model', 'tiny-resnet', '--encoder', 'tiny-clip', '--out', tmp_path / 'o')

@@ -6,7 +6,7 @@ Usage:
 Random-initialised ResNet-50 and CLIP ViT-B/32 (nothing is downloaded), the final layer `fc`, the proposed
 method (Grad-CAM crop + t-vMF), k = 40. One process measures, side by side:
 
-* the pipeline (`neuron_concepts.scoring.run`) on a cold cache, stage by stage, and its peak RSS;
+* the pipeline (`neuron_concepts.pipeline.run`) on a cold cache, stage by stage, and its peak RSS;
 * the same run again with the cache warm (the text features must be reused, not recomputed);
 * the floor: each unavoidable model pass timed alone in a tight loop on inputs already in memory
   (Grad-CAM forward+backward per image, the forward pass of the crops, the CLIP image tower on the distinct
@@ -28,10 +28,13 @@ import torch.nn.functional as F
 import torchvision.transforms.functional as TF
 from PIL import Image
 
-from neuron_concepts.crop import (read_probe, load_target, load_rgb, resized_size, center_box, crop_pixels, original_crop,
-                                  get_layer, cam_input_size, _shape_batches)
-from neuron_concepts.similarity import OpenClipEncoder, cosine, tvmf
-from neuron_concepts.scoring import RunConfig, run, load_concepts
+from neuron_concepts.probe import read_probe, load_rgb
+from neuron_concepts.models import load_target, get_layer
+from neuron_concepts.crop import resized_size, center_box, crop_pixels, original_crop, cam_input_size, _shape_batches
+from neuron_concepts.similarity import cosine, tvmf
+from neuron_concepts.encoders import OpenClipEncoder
+from neuron_concepts.resources import load_concepts
+from neuron_concepts.pipeline import RunConfig, run
 
 
 def rss_gb(who=resource.RUSAGE_SELF) -> float:

@@ -11,16 +11,15 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .crop import NeuronConceptsError, TargetModel, imagenet_classes, load_rgb, crop_pixels, gradcam_map, resized_size
-from .activations import top_k
-from .scoring import (RunResult, RunConfig, METHODS, run, demo_config, select_concepts, show_concept_grid)
+from .errors import NeuronConceptsError
+from .scoring import METHODS, select_concepts
+from .pipeline import RunResult, RunConfig, run, demo_config
 from .eval import evaluate_concepts, sentence_embedder, TextEmbedder
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'PAPER_TABLE2', 'FIG3_UNITS', 'rescore', 'selections_to_words', 'evaluate_result', 'table2', 'sweep',
-           'plot_sweeps', 'Explorer']
+__all__ = ['log', 'PAPER_TABLE2', 'FIG3_UNITS', 'rescore', 'selections_to_words', 'evaluate_result', 'table2', 'sweep']
 
 # %% ../nbs/05_ablation.ipynb #4f55f10a
 def rescore(res: RunResult, method: str, alpha: float = None, kappa: float = None) -> list:
@@ -72,92 +71,5 @@ def sweep(res: RunResult, param: str, values, embed: TextEmbedder, methods=None,
                          'text cos': met[m]['clip_cos']['mean'], 'concepts per unit': float(np.mean([len(s) for s in sels[m]]))})
     return pd.DataFrame(rows)
 
-def plot_sweeps(frames: dict, metrics=('hit rate', 'F1', 'concepts per unit')):
-    "One row of panels per swept parameter, one column per metric, one line per method."
-    import matplotlib.pyplot as plt, seaborn as sns
-    fig, axes = plt.subplots(len(frames), len(metrics), figsize=(4.2 * len(metrics), 3.0 * len(frames)), squeeze=False)
-    for r, (param, df) in enumerate(frames.items()):
-        for c, met in enumerate(metrics):
-            ax = axes[r, c]
-            sns.lineplot(data=df, x=param, y=met, hue='method', style='method', markers=True, dashes=False, ax=ax,
-                         hue_order=list(METHODS), style_order=list(METHODS))
-            xs = sorted(df[param].unique())
-            if param == 'kappa': ax.set_xscale('symlog', linthresh=1)
-            elif param == 'k': ax.set_xscale('log')
-            ax.set_xticks(xs); ax.set_xticklabels([f'{x:g}' for x in xs]); ax.minorticks_off()
-            if param == 'alpha': ax.set_xlim(xs[0] - 0.01, xs[-1] + 0.01)
-            if param == 'kappa': ax.set_xlim(-0.2, xs[-1] * 1.3)
-            if (r, c) != (0, 0): ax.get_legend().remove()
-            ax.set_title(f'{met} vs {param}', fontsize=9)
-    fig.tight_layout()
-    return fig
-
 # %% ../nbs/05_ablation.ipynb #a39619d9
 FIG3_UNITS = (0, 10, 296, 446, 460, 479, 671, 742, 850)
-
-# %% ../nbs/05_ablation.ipynb #dbb694d9
-def _png(fig) -> bytes:
-    import matplotlib.pyplot as plt
-    buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=80, bbox_inches='tight'); plt.close(fig)
-    return buf.getvalue()
-
-class Explorer:
-    "ipywidgets explorer of one or more runs ({layer: RunResult}): a unit's crops, heat maps and concepts."
-    def __init__(self, results: dict, target: TargetModel = None, n_images: int = None, max_concepts: int = 8):
-        import ipywidgets as w
-        if isinstance(results, RunResult): results = {results.layer: results}
-        if not results: raise NeuronConceptsError('the explorer needs at least one run')
-        self.results, self.target, self.n_images, self.max_concepts = results, target, n_images, max_concepts
-        self.layer = w.Dropdown(options=list(results), description='layer')
-        self.unit = w.Dropdown(description='unit')
-        self.concepts, self.images = w.HTML(), w.Image(format='png')
-        self.widget = w.VBox([w.HBox([self.layer, self.unit]), self.concepts, self.images])
-        self._set_units()
-        self.layer.observe(lambda ch: self._set_units(), names='value')
-        self.unit.observe(lambda ch: self.update(), names='value')
-        self.update()
-    @property
-    def res(self) -> RunResult: return self.results[self.layer.value]
-    def _set_units(self):
-        names = imagenet_classes()
-        final = self.res.layer == self.res.info.get('target', {}).get('final_layer')
-        self.unit.options = [(f'{u}: {names[u].split(",")[0]}' if final and u < len(names) else str(u), int(u)) for u in self.res.units]
-    def concept_html(self) -> str:
-        "HTML table of each method's concepts (with scores) for the current unit."
-        res, u = self.res, self.unit.value
-        row = int(np.flatnonzero(res.units == u)[0])
-        cells = []
-        for m, sels in res.selections.items():
-            sel = sels[row][:self.max_concepts]
-            words = ', '.join(f'{res.concept_set.words[j]} <small>({s:.3f})</small>' for j, s in sel) or '<i>none</i>'
-            cells.append(f'<tr><td><b>{m}</b></td><td>{words}</td></tr>')
-        return f'<table>{"".join(cells)}</table>'
-    def figure(self):
-        "The unit's representative crops per crop type, with the Grad-CAM map over the Grad-CAM crops."
-        import matplotlib.pyplot as plt
-        res, u = self.res, self.unit.value
-        crops = list(res.crops)
-        n = self.n_images or res.config.k
-        tops = {c: top_k(res.acts[c], n, [u])[0][0] for c in crops}
-        fig, axes = plt.subplots(len(crops), n, figsize=(1.9 * n, 2.0 * len(crops)), squeeze=False)
-        rs, cs = res.info['target']['resize'], res.info['target']['crop']
-        for r, c in enumerate(crops):
-            for j, i in enumerate(tops[c]):
-                ax = axes[r, j]; ax.axis('off')
-                im = load_rgb(res.probe.path(i)); box = res.crops[c].boxes[i]
-                ax.imshow(crop_pixels(im, box, rs, cs))
-                if c == 'gradcam' and self.target is not None:
-                    l, t, rr, b = box
-                    ax.imshow(gradcam_map(self.target, im)[t:b, l:rr], cmap='jet', alpha=0.35)
-                name = res.probe.files[i].split('/')[-1].rsplit('.', 1)[0]
-                ax.set_title(f'{c} #{j}\n{name[10:] if name[:1] == "n" and name[1:9].isdigit() else name}'[:40], fontsize=7)
-        fig.tight_layout()
-        return fig
-    def update(self):
-        "Redraw for the current layer and unit."
-        if self.unit.value is None: return
-        self.concepts.value = self.concept_html()
-        self.images.value = _png(self.figure())
-    def _ipython_display_(self):
-        from IPython.display import display
-        display(self.widget)

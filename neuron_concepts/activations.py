@@ -14,13 +14,15 @@ from torch import nn
 import torchvision.transforms.functional as TF
 from tqdm.auto import tqdm
 
-from .crop import (NeuronConceptsError, ProbeSet, TargetModel, Crops, get_layer, crop_pixels,
-                                  probe_loader, load_rgb)
+from .errors import NeuronConceptsError
+from .probe import ProbeSet, probe_loader
+from .models import TargetModel, get_layer
+from .crop import Crops, crop_pixels
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'REDUCTIONS', 'reduce_output', 'LayerRecorder', 'Activations', 'record_activations', 'top_k', 'show_top_images']
+__all__ = ['log', 'REDUCTIONS', 'reduce_output', 'LayerRecorder', 'Activations', 'record_activations', 'top_k']
 
 # %% ../nbs/01_activations.ipynb #b1e25998
 REDUCTIONS = ('mean', 'max')
@@ -130,22 +132,3 @@ def top_k(acts: Activations, k: int = 40, units=None) -> tuple:
     v = torch.where(torch.as_tensor(acts.valid)[:, None], v, torch.tensor(float('-inf')))
     order = torch.sort(v.T, dim=1, descending=True, stable=True).indices[:, :k]
     return order.numpy(), torch.gather(v.T, 1, order).numpy()
-
-# %% ../nbs/01_activations.ipynb #b18b7ba4
-def show_top_images(probe: ProbeSet, crops: Crops, acts: Activations, units, k: int = 5, target=None, unit_names=None, size=1.7):
-    "Grid of the top-k crops of each unit (one row per unit), titled with file names and activations."
-    import matplotlib.pyplot as plt
-    units = list(units)
-    idx, val = top_k(acts, k, units)
-    fig, axes = plt.subplots(len(units), k, figsize=(size * k, size * 1.15 * len(units)), squeeze=False)
-    resize, crop = (target.resize, target.crop) if target is not None else (256, 224)
-    for r, u in enumerate(units):
-        for c in range(k):
-            i = idx[r, c]; ax = axes[r, c]
-            ax.imshow(crop_pixels(load_rgb(probe.path(i)), crops.boxes[i], resize, crop)); ax.set_xticks([]); ax.set_yticks([])
-            own = probe.labels[i] == u
-            ax.set_title(f'{probe.files[i].split("/")[-1][10:26]}\n{val[r, c]:.1f}', fontsize=7, fontweight='bold' if own else 'normal')
-        name = unit_names[u] if unit_names is not None else ''
-        axes[r, 0].set_ylabel(f'unit {u}\n{name}', fontsize=8)
-    fig.tight_layout()
-    return fig

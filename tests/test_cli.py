@@ -97,6 +97,7 @@ def test_two_runs_of_one_configuration_are_identical(probe, tmp_path):
     assert cfgs[0]['config'] == cfgs[1]['config'] and cfgs[0]['probe'] == cfgs[1]['probe']
 
 
+@pytest.mark.slow
 def test_demo_command(tmp_path):
     "The README's demo, exactly as a user runs it (its stages land in the shared cache the notebooks reuse)."
     r = cli('demo', '--out', tmp_path / 'demo-out', '--quiet')

@@ -1,5 +1,6 @@
-"""Run every notebook in nbs/ through nbdev's test machinery, one pytest test per notebook."""
-import os
+"""Run every notebook in nbs/ through nbdev's test machinery, one pytest test per notebook.
+
+In the fast tier (`-m "not slow"`) the cells flagged `#| slow` are skipped; the full suite runs them all."""
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,6 @@ NOTEBOOKS = sorted(p for p in NBS.glob('*.ipynb') if not p.name.startswith('_'))
 
 
 @pytest.mark.parametrize('nb', NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook(nb):
-    # cells flagged `#| slow` run too unless NEURON_CONCEPTS_SKIP_SLOW is set
-    skip = ['slow'] if os.environ.get('NEURON_CONCEPTS_SKIP_SLOW') else []
-    ok, secs = nbdev_test.test_nb(nb, skip_flags=skip)
+def test_notebook(nb, fast_tier):
+    ok, secs = nbdev_test.test_nb(nb, skip_flags=['slow'] if fast_tier else [])
     assert ok, f'{nb.name} failed (see the traceback above)'

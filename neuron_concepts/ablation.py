@@ -14,7 +14,8 @@ import torch
 from .errors import NeuronConceptsError
 from .scoring import METHODS, select_concepts
 from .pipeline import RunResult, RunConfig, run, demo_config
-from .eval import evaluate_concepts, sentence_embedder, TextEmbedder
+from .eval import evaluate_concepts, sentence_embedder, default_embedders, TextEmbedder
+from .eval import METRIC_NAMES, slot_label
 
 log = logging.getLogger(__name__)
 
@@ -23,52 +24,91 @@ __all__ = ['log', 'PAPER_TABLE2', 'FIG3_UNITS', 'rescore', 'selections_to_words'
 
 # %% ../nbs/05_ablation.ipynb #4f55f10a
 def rescore(res: RunResult, method: str, alpha: float = None, kappa: float = None) -> list:
-    "Selections of `method` for other `alpha` / `kappa` values, from the run's features (nothing recomputed upstream)."
+    "Selections of `method` for other `alpha` / `kappa` values, from the run's features (nothing recomputed)."
     return select_concepts(res.scores(method, kappa), res.config.alpha if alpha is None else alpha)
 
+# %% ../nbs/05_ablation.ipynb #8c0e714b
 def selections_to_words(res: RunResult, selections: list) -> dict:
     "{unit: [concept words, best first]} for a list of per-unit selections of `res`."
     return {int(u): [res.concept_set.words[j] for j, _ in sel] for u, sel in zip(res.units, selections)}
 
-def evaluate_result(res: RunResult, embed: TextEmbedder, methods=None, selections: dict = None) -> dict:
+# %% ../nbs/05_ablation.ipynb #4dbb2a95
+def evaluate_result(
+    res: RunResult,
+    embed: TextEmbedder,  # CLIP-slot encoder (also the mpnet one by default)
+    methods=None,
+    selections: dict = None,  # method -> selections (default: the run's own)
+    mpnet_embed: TextEmbedder = None,  # encoder of the mpnet-cos slot (default: `embed`)
+) -> dict:
     "The four metrics (x100, with standard errors) of each method of a final-layer `res`."
     methods = list(methods or res.selections)
     sels = selections or {m: res.selections[m] for m in methods}
-    return evaluate_concepts({m: selections_to_words(res, sels[m]) for m in methods}, res.units, embed, embed)
+    words = {m: selections_to_words(res, sels[m]) for m in methods}
+    return evaluate_concepts(words, res.units, embed, mpnet_embed or embed)
 
 # %% ../nbs/05_ablation.ipynb #05c49105
 PAPER_TABLE2 = {  # WordNet, ResNet-50, ImageNet val: (CLIP cos, mpnet cos, F1)
-    'www': (88.76, 70.05, 42.62), 'tvmf': (88.89, 70.45, 42.42), 'gradcam': (89.43, 72.42, 45.83), 'gradcam-tvmf': (89.49, 72.58, 45.77)}
+    'www': (88.76, 70.05, 42.62),
+    'tvmf': (88.89, 70.45, 42.42),
+    'gradcam': (89.43, 72.42, 45.83),
+    'gradcam-tvmf': (89.49, 72.58, 45.77),
+}
+
 
 def table2(metrics: dict) -> pd.DataFrame:
-    "The 2 x 2 ablation: Grad-CAM crop and t-vMF on/off, the paper's numbers beside the demo's (`evaluate_*` output)."
+    "The 2 x 2 ablation (Grad-CAM crop, t-vMF on/off); per metric, the paper's column beside the demo's."
     rows = []
     for m in ('www', 'tvmf', 'gradcam', 'gradcam-tvmf'):
         crop, sim = METHODS[m]
         p, r = PAPER_TABLE2[m], metrics[m]
-        rows.append({'Grad-CAM crop': '✓' if crop == 'gradcam' else '', 't-vMF': '✓' if sim == 'tvmf' else '', 'method': m,
-                     'paper CLIP cos': p[0], 'paper mpnet cos': p[1], 'paper F1': p[2],
-                     'demo text cos': round(r['clip_cos']['mean'], 2), 'demo F1': round(r['f1']['mean'], 2),
-                     'demo hit rate': round(r['hit_rate']['mean'], 2)})
+        row = {
+            'Grad-CAM crop': '✓' if crop == 'gradcam' else '',
+            't-vMF': '✓' if sim == 'tvmf' else '',
+            'method': m,
+        }
+        for paper, k in zip(p, ('clip_cos', 'mpnet_cos', 'f1')):
+            row[f'paper {METRIC_NAMES[k]}'] = paper
+            if k in r:
+                row[f"demo {slot_label(k, r[k]['encoder'])}"] = round(r[k]['mean'], 2)
+        row['demo hit rate'] = round(r['hit_rate']['mean'], 2)
+        rows.append(row)
     return pd.DataFrame(rows)
 
 # %% ../nbs/05_ablation.ipynb #623aadfd
-def sweep(res: RunResult, param: str, values, embed: TextEmbedder, methods=None, progress: bool = False) -> pd.DataFrame:
-    "Metrics of each method as `param` ('kappa', 'alpha' or 'k') takes each of `values`; one row per (value, method)."
+def sweep(
+    res: RunResult,
+    param: str,  # 'kappa', 'alpha' or 'k'
+    values,
+    embed: TextEmbedder,  # text encoder of the cosine metric (the paper's: all-mpnet-base-v2)
+    methods=None,
+    progress: bool = False,
+) -> pd.DataFrame:
+    "Metrics of each method as `param` takes each of `values`; one row per (value, method)."
     methods = list(methods or res.selections)
+    cos = slot_label('mpnet_cos', embed.name)  # 'mpnet cos' only when `embed` is mpnet
     rows = []
     for v in values:
         if param in ('kappa', 'alpha'):
-            if param == 'kappa' and all(METHODS[m][1] == 'cos' for m in methods): continue
+            if param == 'kappa' and all(METHODS[m][1] == 'cos' for m in methods):
+                continue
             r, sels = res, {m: rescore(res, m, **{param: v}) for m in methods}
         elif param == 'k':
-            r = run(replace(res.config, k=int(v), methods=tuple(methods)), progress=progress)
+            r = run(replace(res.config, k=int(v), methods=tuple(methods)), progress=progress)[res.layer]
             sels = r.selections
-        else: raise NeuronConceptsError(f"param must be 'kappa', 'alpha' or 'k', not {param!r}")
+        else:
+            raise NeuronConceptsError(f"param must be 'kappa', 'alpha' or 'k', not {param!r}")
         met = evaluate_result(r, embed, methods, sels)
         for m in methods:
-            rows.append({param: v, 'method': m, 'hit rate': met[m]['hit_rate']['mean'], 'F1': met[m]['f1']['mean'],
-                         'text cos': met[m]['clip_cos']['mean'], 'concepts per unit': float(np.mean([len(s) for s in sels[m]]))})
+            rows.append(
+                {
+                    param: v,
+                    'method': m,
+                    'hit rate': met[m]['hit_rate']['mean'],
+                    'F1': met[m]['f1']['mean'],
+                    cos: met[m]['mpnet_cos']['mean'],
+                    'concepts per unit': float(np.mean([len(s) for s in sels[m]])),
+                }
+            )
     return pd.DataFrame(rows)
 
 # %% ../nbs/05_ablation.ipynb #a39619d9

@@ -22,37 +22,51 @@ def config_key(config: dict) -> str:
     "A short, stable digest of a JSON-able configuration."
     return hashlib.sha1(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
+# %% ../nbs/14_cache.ipynb #847cd950
 def default_cache_dir() -> Path:
-    "Where caches live: $NEURON_CONCEPTS_CACHE, else $XDG_CACHE_HOME/neuron_concepts, else ~/.cache/neuron_concepts."
-    if os.environ.get('NEURON_CONCEPTS_CACHE'): return Path(os.environ['NEURON_CONCEPTS_CACHE'])
+    "Where caches live: $NEURON_CONCEPTS_CACHE, else $XDG_CACHE_HOME/neuron_concepts, else ~/.cache/..."
+    if os.environ.get('NEURON_CONCEPTS_CACHE'):
+        return Path(os.environ['NEURON_CONCEPTS_CACHE'])
     return Path(os.environ.get('XDG_CACHE_HOME', Path.home() / '.cache')) / 'neuron_concepts'
 
+# %% ../nbs/14_cache.ipynb #a7fc4236
 def save_atomic(obj, path) -> Path:
     "`torch.save` to a temporary file in the same folder, then rename it to `path` (atomic)."
     path = Path(path)
-    try: path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as e: raise NeuronConceptsError(f'cannot create folder {path.parent}: {e}') from None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise NeuronConceptsError(f'cannot create folder {path.parent}: {e}') from None
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix='.' + path.name, suffix='.tmp')
     try:
         with os.fdopen(fd, 'wb') as f:
-            torch.save(obj, f); f.flush(); os.fsync(f.fileno())
+            torch.save(obj, f)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        if os.path.exists(tmp): os.unlink(tmp)
+        if os.path.exists(tmp):
+            os.unlink(tmp)
         raise
     return path
 
+# %% ../nbs/14_cache.ipynb #d7182a7d
 def load_cached(path, config: dict):
     "The data cached at `path` if it exists and was made by `config`, else None."
     path = Path(path)
-    if not path.is_file(): return None
-    try: obj = torch.load(path, map_location='cpu', weights_only=False)
+    if not path.is_file():
+        return None
+    try:
+        obj = torch.load(path, map_location='cpu', weights_only=False)
     except Exception as e:
-        log.warning('ignoring unreadable cache file %s (%s)', path.name, e); return None
+        log.warning('ignoring unreadable cache file %s (%s)', path.name, e)
+        return None
     if not isinstance(obj, dict) or obj.get('config') != json.loads(json.dumps(config, default=str)):
-        log.info('cache file %s was made by another configuration; recomputing', path.name); return None
+        log.info('cache file %s was made by another configuration; recomputing', path.name)
+        return None
     return obj['data']
 
+# %% ../nbs/14_cache.ipynb #e1adc3ba
 def cache_put(path, config: dict, data) -> Path:
     "Save `data` with the `config` that made it (see `load_cached`)."
     return save_atomic({'config': json.loads(json.dumps(config, default=str)), 'data': data}, path)
@@ -60,6 +74,7 @@ def cache_put(path, config: dict, data) -> Path:
 # %% ../nbs/14_cache.ipynb #fab3f955
 class StageCache:
     "Stage results on disk, keyed by their configuration, written atomically; records what was reused."
+
     def __init__(self, root=None):
         self.root = Path(root) if root is not None else default_cache_dir()
         self.log = []
@@ -81,12 +96,21 @@ class StageCache:
         return res
 
     def chunked(self, stage: str, cfg: dict, n: int, size: int, compute, combine, label: str = None):
-        "Like `get`, but computed in fixed chunks of `size` items, each kept, so an interrupted stage resumes."
-        return self.chunked_many(stage, {'': cfg}, n, size, lambda lo, hi, names: {'': compute(lo, hi)}, combine,
-                                 {'': label or stage})['']
+        "Like `get`, computed in fixed chunks of `size` items, each kept, so an interrupted stage resumes."
+        return self.chunked_many(
+            stage,
+            {'': cfg},
+            n,
+            size,
+            lambda lo, hi, names: {'': compute(lo, hi)},
+            combine,
+            {'': label or stage},
+        )['']
 
-    def chunked_many(self, stage: str, cfgs: dict, n: int, size: int, compute, combine, labels: dict = None) -> dict:
-        "Several results of one stage computed together, chunk by chunk: `compute(lo, hi, names)` gives {name: part}."
+    def chunked_many(
+        self, stage: str, cfgs: dict, n: int, size: int, compute, combine, labels: dict = None
+    ) -> dict:
+        "Several results of a stage computed together by chunks: `compute(lo, hi, names)` gives {name: part}."
         cfgs = {k: dict(c, stage=stage, chunk=size) for k, c in cfgs.items()}
         labels = labels or {k: f'{stage} ({k})' for k in cfgs}
         out, t = {}, time.time()
@@ -96,7 +120,8 @@ class StageCache:
                 out[k] = hit
                 self.log.append((labels[k], 'reused'))
         todo = [k for k in cfgs if k not in out]
-        if not todo: return out
+        if not todo:
+            return out
         bounds = [(lo, min(lo + size, n)) for lo in range(0, n, size)]
         parts, reused = {k: [] for k in todo}, 0
         for ci, (lo, hi) in enumerate(bounds):
@@ -108,33 +133,51 @@ class StageCache:
                 for k in missing:
                     cache_put(self._path(stage, cfgs[k], f'.part{ci}'), pcfg[k], new[k])
                     got[k] = new[k]
-            else: reused += 1
-            for k in todo: parts[k].append(got[k])
-        how = f'computed in {time.time() - t:.1f}s' + (f' (resumed: {reused} of {len(bounds)} chunks were done)'
-                                                       if reused else '')
+            else:
+                reused += 1
+            for k in todo:
+                parts[k].append(got[k])
+        how = f'computed in {time.time() - t:.1f}s' + (
+            f' (resumed: {reused} of {len(bounds)} chunks were done)' if reused else ''
+        )
         for k in todo:
             out[k] = combine(parts[k])
             cache_put(self._path(stage, cfgs[k]), cfgs[k], out[k])
-            for ci in range(len(bounds)): self._path(stage, cfgs[k], f'.part{ci}').unlink(missing_ok=True)
+            for ci in range(len(bounds)):
+                self._path(stage, cfgs[k], f'.part{ci}').unlink(missing_ok=True)
             self.log.append((labels[k], how))
         return out
 
     def rows(self, stage: str, cfg: dict, keys, size: int, compute, label: str = None) -> torch.Tensor:
-        "Features for each of `keys` (e.g. image indices): read the parts stored for `cfg`, compute only the missing."
+        "Features for each of `keys` (e.g. image indices): read the parts stored for `cfg`, compute the rest."
         cfg, label = dict(cfg, stage=stage), label or stage
         have = {}
         for p in sorted(self.root.glob(f'{stage}-{config_key(cfg)}.r*.pt')):
             part = load_cached(p, dict(cfg, part=p.name.split('.r')[-1][:-3]))
-            if part is not None: have.update(zip(part['keys'].tolist(), part['rows']))
+            if part is not None:
+                have.update(zip(part['keys'].tolist(), part['rows']))
         keys = np.asarray(keys)
         missing = np.array([k for k in keys.tolist() if k not in have], dtype=keys.dtype)
         t = time.time()
         for lo in range(0, len(missing), size):
-            mk = missing[lo:lo + size]
+            mk = missing[lo : lo + size]
             rows = compute(mk)
             tag = config_key(dict(k=mk.tolist()))
-            cache_put(self.root / f'{stage}-{config_key(cfg)}.r{tag}.pt', dict(cfg, part=tag), dict(keys=mk, rows=rows))
+            cache_put(
+                self.root / f'{stage}-{config_key(cfg)}.r{tag}.pt',
+                dict(cfg, part=tag),
+                dict(keys=mk, rows=rows),
+            )
             have.update(zip(mk.tolist(), rows))
-        self.log.append((label, 'reused' if not len(missing) else
-                         f'computed {len(missing)} new in {time.time() - t:.1f}s ({len(keys) - len(missing)} reused)'))
+        self.log.append(
+            (
+                label,
+                (
+                    'reused'
+                    if not len(missing)
+                    else f'computed {len(missing)} new in {time.time() - t:.1f}s '
+                    f'({len(keys) - len(missing)} reused)'
+                ),
+            )
+        )
         return torch.stack([have[k] for k in keys.tolist()]) if len(keys) else torch.empty(0)

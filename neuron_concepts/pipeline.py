@@ -4,18 +4,20 @@
 
 # %% ../nbs/06_pipeline.ipynb #bb18711f
 from __future__ import annotations
-import logging, time
-from dataclasses import dataclass, field, asdict
+import dataclasses, logging, time
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
+from torch import nn
 
 from .errors import NeuronConceptsError
 from .resources import ConceptSet, load_concepts, bundled_probe
 from .probe import ProbeSet, read_probe
-from .models import TARGET_MODELS, load_target, get_layer
-from .crop import Crops, center_crops, gradcam_crops
-from .activations import Activations, record_activations, top_k
+from .models import TargetModel, load_model, wrap_model, get_layer, check_amp, effective_amp
+from .crop import Crops, CamTarget, center_crops, gradcam_crops
+from .activations import REDUCTIONS, TOKEN_REDUCTIONS, Activations, record_activations, top_k
 from .similarity import check_kappa
 from .encoders import load_encoder, concept_features, encode_images
 from .cache import StageCache, config_key
@@ -24,52 +26,140 @@ from .scoring import METHODS, parse_methods, check_alpha, concept_scores, select
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'DEMO', 'RunConfig', 'parse_units', 'RunResult', 'run', 'demo_config']
+__all__ = ['log', 'DEMO', 'opt', 'RunConfig', 'parse_units', 'RunResult', 'Explanation', 'run', 'explain', 'demo_config']
 
 # %% ../nbs/06_pipeline.ipynb #2623ab72
+def opt(default, help: str, **cli):
+    "A configuration field with its command-line help (and any extra argparse settings in `cli`)."
+    return field(default=default, metadata=dict(help=help, **cli))
+
+# %% ../nbs/06_pipeline.ipynb #cc28084f
 @dataclass
 class RunConfig:
-    "The full configuration of a run (defaults: the paper's)."
-    probe: str = None                 # probe folder (None: the bundled probe set)
-    model: str = 'resnet50'           # target model preset
-    weights: str = 'default'          # target weights: 'default', 'random' or a checkpoint path
-    layer: str = None                 # layer to explain (None: the final layer)
-    reduce: str = 'mean'              # channel reduction for convolutional layers
-    encoder: str = 'ViT-B-32'         # image-text encoder
-    encoder_weights: str = 'default'  # encoder weights (open_clip tag or checkpoint path)
-    concepts: str = 'imagenet'        # concept set name or file
-    methods: tuple = ('www', 'gradcam-tvmf')
-    k: int = 40                       # representative images per unit
-    alpha: float = 0.95               # concept sensitivity
-    kappa: float = 16.0               # t-vMF concentration
-    units: str = 'all'                # 'all', 'labelled', or indices like '0-9,15'
-    cam_target: str = 'pred'          # Grad-CAM target: 'pred', 'label' or a class index
-    cam_layer: str = None             # Grad-CAM layer (None: automatic)
-    batch_size: int = 64
-    cam_batch_size: int = 8           # Grad-CAM keeps every activation for its backward pass: small batches
-    chunk: int = 1024                 # images per checkpointed chunk (an interrupted run resumes at the last chunk)
-    workers: int = 0                  # image-decoding worker processes
-    device: str = None                # None: CUDA if available, else CPU
-    amp: bool = False                 # bf16 autocast on CUDA
-    seed: int = 0
-    cache_dir: str = None             # None: $NEURON_CONCEPTS_CACHE or ~/.cache/neuron_concepts
-    def validate(self):
-        "Check every argument up front, naming the one at fault."
-        self.methods = tuple(parse_methods(self.methods))
-        if self.model not in TARGET_MODELS: raise NeuronConceptsError(f'unknown model {self.model!r}; choose one of {", ".join(TARGET_MODELS)}')
-        if not isinstance(self.k, int) or self.k < 1: raise NeuronConceptsError(f'k must be a positive integer, not {self.k!r}')
-        check_alpha(self.alpha); check_kappa(self.kappa)
-        if self.cam_target not in ('pred', 'label'):
-            try: self.cam_target = int(self.cam_target)
-            except (TypeError, ValueError): raise NeuronConceptsError(f"cam_target must be 'pred', 'label' or a class index, not {self.cam_target!r}") from None
-        return self
+    "The full configuration of a run (defaults: the paper's). Every field is also a command-line option."
+
+    probe: str = opt(None, 'folder of probe images, searched recursively (default: the bundled probe set)')
+    model: object = opt(
+        'resnet50', "target model: a preset, torchvision:NAME[:WEIGHTS], or (in Python) any nn.Module"
+    )
+    weights: str = opt('default', 'target weights: default, random, or a checkpoint path')
+    layers: tuple = opt(
+        None,
+        'layers to explain, comma-separated, e.g. layer3,layer4,fc (default: the final layer)',
+        flags=('--layer', '--layers'),
+    )
+    reduce: str = opt('mean', "how a convolutional channel's map becomes one value", choices=REDUCTIONS)
+    tokens: str = opt(
+        None,
+        "how a transformer unit's tokens become one value: cls (the class token), or the mean or "
+        "max of the patch tokens (default: cls where the model has a class token)",
+        choices=TOKEN_REDUCTIONS,
+    )
+    encoder: str = opt(
+        'ViT-B-32', 'image-text encoder: an open_clip model, open_clip:MODEL:TAG, conse-lite2-minilm'
+    )
+    encoder_weights: str = opt('default', 'encoder weights: an open_clip tag or a checkpoint path')
+    concepts: str = opt(
+        'imagenet', 'concept set: imagenet, broden, wordnet, places365, or a file (one per line)'
+    )
+    methods: tuple = opt(
+        ('www', 'gradcam-tvmf'),
+        'methods, comma-separated: www, gradcam, tvmf, gradcam-tvmf, or all',
+        flags=('--method', '--methods'),
+    )
+    k: int = opt(40, 'representative images per unit')
+    alpha: float = opt(0.95, 'concept sensitivity, in (0, 1]')
+    kappa: float = opt(16.0, 't-vMF concentration (> -0.5)')
+    units: str = opt('all', 'units to explain: all, labelled, or indices like 0-9,15')
+    cam_target: object = opt(
+        'pred', 'Grad-CAM target: pred, label, or a class index (in Python also a callable)'
+    )
+    cam_layer: str = opt(None, 'Grad-CAM layer (default: chosen for the model)')
+    batch_size: int = opt(64, 'images per forward pass')
+    cam_batch_size: int = opt(8, 'images per Grad-CAM batch')
+    chunk: int = opt(1024, 'images per checkpointed chunk (an interrupted run resumes at the last chunk)')
+    workers: int = opt(0, 'image-decoding worker processes')
+    device: str = opt(None, 'cpu, cuda, cuda:1 ... (default: the model\'s device, else cuda if available)')
+    amp: str = opt(
+        None,
+        'autocast: bf16 or fp16 (on CUDA, and on the CPU where torch supports it)',
+        choices=('bf16', 'fp16'),
+        nargs='?',
+        const='bf16',
+    )
+    jpeg_roundtrip: int = opt(
+        None,
+        "JPEG quality at which the encoder's images are saved and read back, as WWW "
+        "does (75: WWW's exact numerics; default: off)",
+    )
+    encoder_quick_gelu: bool = opt(
+        None, "build the encoder with QuickGELU (default: as its weights were trained)", cli=False
+    )
+    seed: int = opt(0, 'seed of random weights')
+    cache_dir: str = opt(
+        None, 'stage cache folder (default: $NEURON_CONCEPTS_CACHE or ~/.cache/neuron_concepts)'
+    )
+    tag: str = opt(None, "cache identity of a user's model (default: a digest of its weights)")
+
+    def validate(self) -> 'RunConfig':
+        "A checked copy of this configuration; a bad field raises an error that names it."
+        c = dataclasses.replace(self)
+        c.methods = tuple(parse_methods(c.methods))
+        if c.layers is not None:
+            c.layers = (
+                tuple(l.strip() for l in c.layers.split(',') if l.strip())
+                if isinstance(c.layers, str)
+                else tuple(c.layers)
+            )
+            if not c.layers:
+                raise NeuronConceptsError('layers is empty; give a layer name or leave it unset')
+        if not isinstance(c.k, (int, np.integer)) or c.k < 1:
+            raise NeuronConceptsError(f'k must be a positive integer, not {c.k!r}')
+        check_alpha(c.alpha)
+        check_kappa(c.kappa)
+        c.amp = check_amp(c.amp)
+        if c.jpeg_roundtrip is not None and not (
+            isinstance(c.jpeg_roundtrip, (int, np.integer)) and 1 <= c.jpeg_roundtrip <= 100
+        ):
+            raise NeuronConceptsError(
+                f'jpeg_roundtrip must be a JPEG quality from 1 to 100, not {c.jpeg_roundtrip!r}'
+            )
+        if c.reduce not in REDUCTIONS:
+            raise NeuronConceptsError(f'reduce must be one of {REDUCTIONS}, not {c.reduce!r}')
+        if c.tokens is not None and c.tokens not in TOKEN_REDUCTIONS:
+            raise NeuronConceptsError(f'tokens must be one of {TOKEN_REDUCTIONS}, not {c.tokens!r}')
+        if isinstance(c.cam_target, str) and c.cam_target not in ('pred', 'label'):
+            try:
+                c.cam_target = int(c.cam_target)
+            except ValueError:
+                raise NeuronConceptsError(
+                    f"cam_target must be 'pred', 'label', a class index or a callable, "
+                    f"not {c.cam_target!r}"
+                ) from None
+        return c
+
+    def to_dict(self) -> dict:
+        "The configuration as JSON-able values (a model object is written as its identity)."
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        if isinstance(d['model'], TargetModel):
+            d['model'] = d['model'].config()
+        elif isinstance(d['model'], nn.Module):
+            d['model'] = type(d['model']).__name__
+        if callable(d['cam_target']):
+            d['cam_target'] = repr(d['cam_target'])
+        for k in ('methods', 'layers'):
+            if d[k] is not None and not isinstance(d[k], str):
+                d[k] = list(d[k])
+        return d
 
 # %% ../nbs/06_pipeline.ipynb #d7a4093c
 def parse_units(spec, n_units: int, labels=None) -> np.ndarray:
-    "Unit indices from 'all', 'labelled' (classes with a labelled probe image), a list, or a string like '0-9,15'."
-    if spec is None or spec == 'all': return np.arange(n_units)
+    "Unit indices from 'all', 'labelled' (classes with a labelled probe image), a list, or a string '0-9,15'."
+    if spec is None or spec == 'all':
+        return np.arange(n_units)
     if spec == 'labelled':
-        if labels is None or (np.asarray(labels) < 0).all(): raise NeuronConceptsError("units='labelled' needs a labelled probe set")
+        if labels is None or (np.asarray(labels) < 0).all():
+            raise NeuronConceptsError("units='labelled' needs a labelled probe set")
         u = np.unique(np.asarray(labels)[np.asarray(labels) >= 0])
     elif isinstance(spec, str):
         u = []
@@ -77,9 +167,13 @@ def parse_units(spec, n_units: int, labels=None) -> np.ndarray:
             for part in spec.split(','):
                 a, _, b = part.strip().partition('-')
                 u += list(range(int(a), int(b) + 1)) if b else [int(a)]
-        except ValueError: raise NeuronConceptsError(f'units must be all, labelled or indices like 0-9,15; not {spec!r}') from None
+        except ValueError:
+            raise NeuronConceptsError(
+                f'units must be all, labelled or indices like 0-9,15; not {spec!r}'
+            ) from None
         u = np.array(u)
-    else: u = np.asarray(list(spec))
+    else:
+        u = np.asarray(list(spec))
     if len(u) == 0 or u.min() < 0 or u.max() >= n_units:
         raise NeuronConceptsError(f'units {spec!r} out of range for a layer of {n_units} units')
     return np.unique(u)
@@ -87,109 +181,346 @@ def parse_units(spec, n_units: int, labels=None) -> np.ndarray:
 # %% ../nbs/06_pipeline.ipynb #64d7cb9a
 @dataclass
 class RunResult:
-    "Everything a run produced, for tables, figures and the explorer."
+    "Everything a run produced for one layer, for tables, figures and the explorer."
+
     config: RunConfig
     probe: ProbeSet
     layer: str
-    units: np.ndarray                 # the units explained
-    crops: dict                       # crop name -> Crops
-    acts: dict                        # crop name -> Activations of the layer
-    reps: dict                        # crop name -> (indices (U, k), activations (U, k))
-    img_feats: dict                   # crop name -> (distinct image indices, features)
+    units: np.ndarray  # the units explained
+    crops: dict  # crop name -> Crops
+    acts: dict  # crop name -> Activations of the layer
+    reps: dict  # crop name -> (indices (U, k), activations (U, k))
+    img_feats: dict  # crop name -> (distinct image indices, features)
     concept_set: ConceptSet
     text: torch.Tensor
     base: torch.Tensor
-    selections: dict                  # method -> list (per unit) of [(concept index, score)]
+    selections: dict  # method -> list (per unit) of [(concept index, score)]
     info: dict = field(default_factory=dict)
+    target: TargetModel = None
+
     def scores(self, method: str, kappa: float = None) -> torch.Tensor:
         "The (U, J) concept scores of `method` (t-vMF with `kappa`, default the run's)."
         crop, sim = METHODS[method]
         idx, feats = self.img_feats[crop]
         pos = {int(i): j for j, i in enumerate(idx)}
         rows = np.vectorize(pos.get)(self.reps[crop][0])
-        return concept_scores(feats, rows, self.text, self.base, sim, self.config.kappa if kappa is None else kappa)
+        return concept_scores(
+            feats, rows, self.text, self.base, sim, self.config.kappa if kappa is None else kappa
+        )
+
     def concepts(self, method: str, unit: int) -> list:
         "The selected concept words of `unit` for `method`, best first."
-        sel = self.selections[method][int(np.flatnonzero(self.units == unit)[0])]
-        return [self.concept_set.words[j] for j, _ in sel]
+        hit = np.flatnonzero(self.units == unit)
+        if not len(hit):
+            raise NeuronConceptsError(f'unit {unit} of layer {self.layer} was not explained')
+        return [self.concept_set.words[j] for j, _ in self.selections[method][int(hit[0])]]
+
     def __repr__(self):
-        return (f'RunResult({self.config.model} {self.layer}: {len(self.units)} units, {len(self.probe)} probe images, '
-                f'{self.concept_set.name} concepts, methods {", ".join(self.selections)})')
+        return (
+            f'RunResult({self.layer}: {len(self.units)} units, {len(self.probe)} probe images, '
+            f'{self.concept_set.name} concepts, methods {", ".join(self.selections)})'
+        )
+
+# %% ../nbs/06_pipeline.ipynb #105645e2
+@dataclass
+class Explanation:
+    "The result of a run: a `RunResult` per layer, sharing the probe set, the target model and the crops."
+
+    config: RunConfig
+    target: TargetModel
+    probe: ProbeSet
+    layers: dict  # layer name -> RunResult
+    info: dict = field(default_factory=dict)
+
+    def __getitem__(self, layer: str) -> RunResult:
+        if layer not in self.layers:
+            raise NeuronConceptsError(
+                f'layer {layer!r} was not explained; this run has {", ".join(self.layers)}'
+            )
+        return self.layers[layer]
+
+    def __iter__(self):
+        return iter(self.layers.values())
+
+    def __len__(self):
+        return len(self.layers)
+
+    def concepts(self, method: str, unit: int, layer: str = None) -> list:
+        "The concepts of `unit` of `layer` (default: the only, or the first, layer) for `method`."
+        return self[layer or next(iter(self.layers))].concepts(method, unit)
+
+    def __repr__(self):
+        ls = ', '.join(f'{n} ({len(r.units)} units)' for n, r in self.layers.items())
+        return (
+            f'Explanation({self.target.name}: {ls}; {len(self.probe)} probe images, '
+            f'methods {", ".join(self.config.methods)})'
+        )
 
 # %% ../nbs/06_pipeline.ipynb #17946da2
 _STAND_IN_NOTED = set()
 
-def _default_device():
-    return 'cuda' if torch.cuda.is_available() else 'cpu'
 
-def run(config: RunConfig, progress: bool = True) -> RunResult:
-    "Run the pipeline for `config`: crops, activations, top-k, features, scores and selection for each method."
+def _device_for(cfg: RunConfig):
+    "The device: the configuration's, else the given model's, else CUDA when available."
+    if cfg.device is not None:
+        return torch.device(cfg.device)
+    if isinstance(cfg.model, (TargetModel, nn.Module)):
+        m = cfg.model.model if isinstance(cfg.model, TargetModel) else cfg.model
+        p = next(iter(m.parameters()), None)
+        if p is not None:
+            return p.device
+    return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+
+# %% ../nbs/06_pipeline.ipynb #e6a79b12
+def _target_for(cfg: RunConfig, device) -> TargetModel:
+    "The target model of a configuration: a preset or torchvision name, a `TargetModel`, or a bare nn.Module."
+    m = cfg.model
+    if isinstance(m, str):
+        return load_model(m, cfg.weights, device=device, seed=cfg.seed)
+    if isinstance(m, nn.Module):
+        log.info(
+            'model %s given without preprocessing: ImageNet mean and std, resize and crop as WWW '
+            '(use wrap_model to give its own)',
+            type(m).__name__,
+        )
+        m = wrap_model(m, tag=cfg.tag)
+    if not isinstance(m, TargetModel):
+        raise NeuronConceptsError(
+            f'model must be a name, a TargetModel or an nn.Module, not {type(m).__name__}'
+        )
+    if cfg.tag is not None:
+        m = dataclasses.replace(m, weights=f'tag:{cfg.tag}')
+    m.model.to(device)
+    return m
+
+# %% ../nbs/06_pipeline.ipynb #a3ab8cb0
+def run(config: RunConfig, progress: bool = True) -> Explanation:
+    "Run the pipeline for `config`: crops, activations of every layer, top-k, features, scores, selections."
     cfg = config.validate()
-    torch.manual_seed(cfg.seed); np.random.seed(cfg.seed)
     t0, times = time.time(), {}
-    device = cfg.device or _default_device()
+    device = _device_for(cfg)
     cache = StageCache(cfg.cache_dir)
     probe = read_probe(cfg.probe or bundled_probe(), progress=progress)
-    target = load_target(cfg.model, cfg.weights, device=device, seed=cfg.seed)
-    layer = cfg.layer or target.final_layer
-    get_layer(target.model, layer)
+    target = _target_for(cfg, device)
+    layers = list(cfg.layers or [target.final_layer])
+    if layers == [None]:
+        raise NeuronConceptsError(f'{target.name} has no final Linear layer: name the layers to explain')
+    for l in layers:
+        get_layer(target.model, l)
+    if (
+        cfg.cam_target == 'pred'
+        and target.final_layer is None
+        and any(METHODS[m][0] == 'gradcam' for m in cfg.methods)
+    ):
+        raise NeuronConceptsError(
+            f"{target.name} has no classifier head, so Grad-CAM has no predicted class: give "
+            "cam_target (a class index or a callable on the model output), or use www/tvmf"
+        )
     concept_set = load_concepts(cfg.concepts)
     base_cfg = dict(probe=probe.key(), **target.config())
     crops_needed = list(dict.fromkeys(METHODS[m][0] for m in cfg.methods))
-    crops, acts, reps, ckeys, keys, units = {}, {}, {}, {}, {}, None
+    many = len(layers) > 1
+    crops, acts, reps, ckeys, akeys, units = {}, {}, {}, {}, {}, {}
     n, size = len(probe), cfg.chunk
+    amp = effective_amp(cfg.amp, device)
+    cam_key = CamTarget.of(
+        cfg.cam_target
+    ).key  # a function target is named by a digest of its code and values
     for crop in crops_needed:
         t = time.time()
         ccfg = dict(base_cfg, crop=crop, chunk=size)
         if crop == 'gradcam':
-            ccfg.update(cam_target=str(cfg.cam_target), cam_layer=cfg.cam_layer)
-            crops[crop] = cache.chunked('crops', ccfg, n, size, lambda lo, hi: gradcam_crops(
-                probe.subset(range(lo, hi)), target, cfg.cam_target, cfg.cam_layer, batch_size=cfg.cam_batch_size,
-                num_workers=cfg.workers, progress=progress), Crops.concat, label='crops (gradcam)')
-        else: crops[crop] = center_crops(probe, target.resize, target.crop)
-        times[f'crops_{crop}'] = time.time() - t; t = time.time()
+            ccfg.update(cam_target=str(cam_key), cam_layer=cfg.cam_layer)
+            crops[crop] = cache.chunked(
+                'crops',
+                ccfg,
+                n,
+                size,
+                lambda lo, hi: gradcam_crops(
+                    probe.subset(range(lo, hi)),
+                    target,
+                    cfg.cam_target,
+                    cfg.cam_layer,
+                    batch_size=cfg.cam_batch_size,
+                    num_workers=cfg.workers,
+                    progress=progress,
+                ),
+                Crops.concat,
+                label='crops (gradcam)',
+            )
+        else:
+            crops[crop] = center_crops(probe, target.resize, target.crop)
+        times[f'crops_{crop}'] = time.time() - t
+        t = time.time()
         ckeys[crop] = ccfg
-        amp = cfg.amp and torch.device(device).type == 'cuda'
-        acfg = keys[crop] = dict(ccfg, layer=layer, reduce=cfg.reduce, **({'amp': 'bf16'} if amp else {}))
-        acts[crop] = cache.chunked('activations', acfg, n, size, lambda lo, hi, c=crops[crop]: record_activations(
-            probe.subset(range(lo, hi)), target, c.take(lo, hi), layer, cfg.reduce, batch_size=cfg.batch_size,
-            num_workers=cfg.workers, amp=cfg.amp, progress=progress)[layer], Activations.concat, label=f'activations ({crop})')
+        lcfg = {
+            l: dict(ccfg, layer=l, reduce=cfg.reduce, tokens=cfg.tokens, **({'amp': amp} if amp else {}))
+            for l in layers
+        }
+        akeys[crop] = lcfg
+
+        def compute(lo, hi, names, c=crops[crop]):
+            got = record_activations(
+                probe.subset(range(lo, hi)),
+                target,
+                c.take(lo, hi),
+                names,
+                cfg.reduce,
+                tokens=cfg.tokens,
+                batch_size=cfg.batch_size,
+                num_workers=cfg.workers,
+                amp=cfg.amp,
+                progress=progress,
+            )
+            return {l: got[l] for l in names}
+
+        labels = {l: f'activations ({crop}, {l})' if many else f'activations ({crop})' for l in layers}
+        acts[crop] = cache.chunked_many('activations', lcfg, n, size, compute, Activations.concat, labels)
         times[f'activations_{crop}'] = time.time() - t
-        if units is None: units = parse_units(cfg.units, acts[crop].n_units, probe.labels)
-        reps[crop] = top_k(acts[crop], cfg.k, units)
+        for l in layers:
+            if l not in units:
+                units[l] = parse_units(cfg.units, acts[crop][l].n_units, probe.labels)
+            reps[crop, l] = top_k(acts[crop][l], cfg.k, units[l])
     t = time.time()
-    encoder = load_encoder(cfg.encoder, cfg.encoder_weights, device=device, seed=cfg.seed, amp=cfg.amp)
+    encoder = load_encoder(
+        cfg.encoder,
+        cfg.encoder_weights,
+        device=device,
+        seed=cfg.seed,
+        amp=cfg.amp,
+        quick_gelu=cfg.encoder_quick_gelu,
+    )
     if not encoder.is_clip and encoder.name not in _STAND_IN_NOTED:
-        _STAND_IN_NOTED.add(encoder.name)   # say it once per session, plainly
-        log.warning("encoder %s is an offline stand-in (ConSE), NOT CLIP: its concepts are not the paper's CLIP concepts", encoder.name)
-    times['load_encoder'] = time.time() - t; t = time.time()
+        _STAND_IN_NOTED.add(encoder.name)  # say it once per session, plainly
+        log.warning(
+            "encoder %s is an offline stand-in (ConSE), NOT CLIP: its concepts are not the paper's CLIP "
+            "concepts",
+            encoder.name,
+        )
+    times['load_encoder'] = time.time() - t
+    t = time.time()
     img_feats = {}
-    for crop in crops_needed:
-        idx = np.unique(reps[crop][0])
-        fcfg = dict(base_cfg, crop=crop, crops=config_key(ckeys[crop]), encoder=encoder.config())   # features do not depend on the layer
-        img_feats[crop] = (idx, cache.rows('image_features', fcfg, idx, size, lambda ii, c=crops[crop]: encode_images(
-            encoder, probe, c, ii, target.resize, batch_size=cfg.batch_size, num_workers=cfg.workers, progress=progress),
-            label=f'image features ({crop})'))
-        times[f'image_features_{crop}'] = time.time() - t; t = time.time()
+    for crop in crops_needed:  # the distinct representative images of all layers, each encoded once
+        idx = np.unique(np.concatenate([reps[crop, l][0].ravel() for l in layers]))
+        fcfg = dict(
+            base_cfg,
+            crop=crop,
+            crops=config_key(ckeys[crop]),
+            encoder=encoder.config(),
+            **({'jpeg': cfg.jpeg_roundtrip} if cfg.jpeg_roundtrip else {}),
+        )
+        img_feats[crop] = (
+            idx,
+            cache.rows(
+                'image_features',
+                fcfg,
+                idx,
+                size,
+                lambda ii, c=crops[crop]: encode_images(
+                    encoder,
+                    probe,
+                    c,
+                    ii,
+                    target.resize,
+                    batch_size=cfg.batch_size,
+                    num_workers=cfg.workers,
+                    progress=progress,
+                    jpeg_roundtrip=cfg.jpeg_roundtrip,
+                ),
+                label=f'image features ({crop})',
+            ),
+        )
+        times[f'image_features_{crop}'] = time.time() - t
+        t = time.time()
     text, base, hit = concept_features(encoder, concept_set.words, cache_dir=cache.root, progress=progress)
     cache.log.append(('text features', 'reused' if hit else 'computed'))
-    times['text_features'] = time.time() - t; t = time.time()
-    res = RunResult(cfg, probe, layer, units, crops, acts, reps, img_feats, concept_set, text, base, {})
-    for m in cfg.methods:
-        crop, sim = METHODS[m]
-        scfg = dict(keys[crop], encoder=encoder.config(), concepts=concept_set.config(), sim=sim, alpha=cfg.alpha, k=cfg.k,
-                    kappa=cfg.kappa if sim == 'tvmf' else None, units=config_key(dict(u=units.tolist())))
-        res.selections[m] = cache.get('selection', scfg, lambda m=m: select_concepts(res.scores(m), cfg.alpha), label=f'scores ({m})')
+    times['text_features'] = time.time() - t
+    t = time.time()
+    results = {}
+    for l in layers:
+        res = RunResult(
+            cfg,
+            probe,
+            l,
+            units[l],
+            crops,
+            {c: acts[c][l] for c in crops_needed},
+            {c: reps[c, l] for c in crops_needed},
+            img_feats,
+            concept_set,
+            text,
+            base,
+            {},
+            target=target,
+        )
+        for m in cfg.methods:
+            crop, sim = METHODS[m]
+            scfg = dict(
+                akeys[crop][l],
+                encoder=encoder.config(),
+                concepts=concept_set.config(),
+                sim=sim,
+                alpha=cfg.alpha,
+                k=cfg.k,
+                kappa=cfg.kappa if sim == 'tvmf' else None,
+                units=config_key(dict(u=units[l].tolist())),
+            )
+            res.selections[m] = cache.get(
+                'selection',
+                scfg,
+                lambda m=m, res=res: select_concepts(res.scores(m), cfg.alpha),
+                label=f'scores ({m}, {l})' if many else f'scores ({m})',
+            )
+        results[l] = res
     times['scores'] = time.time() - t
     times['total'] = time.time() - t0
-    res.info = dict(device=str(device), encoder=encoder.config(), encoder_is_clip=encoder.is_clip, target=target.config(),
-                    stages=cache.log, seconds={k: round(v, 2) for k, v in times.items()})
+    info = dict(
+        device=str(device),
+        encoder=encoder.config(),
+        encoder_is_clip=encoder.is_clip,
+        target=target.config(),
+        final_layer=target.final_layer,
+        stages=cache.log,
+        seconds={k: round(v, 2) for k, v in times.items()},
+    )
+    for r in results.values():
+        r.info = info
+    return Explanation(cfg, target, probe, results, info)
+
+# %% ../nbs/06_pipeline.ipynb #c5ccc130
+def explain(
+    model,  # a preset or torchvision:NAME, a TargetModel (see `wrap_model`), or an nn.Module
+    layers=None,  # a layer name or several (default: the final layer)
+    probe=None,  # folder of probe images (default: the bundled probe set)
+    out=None,  # if given, write concepts.csv, examples.csv and config.json there
+    progress: bool = True,  # show progress bars
+    **options,  # any other field of `RunConfig`, e.g. concepts='broden', k=40
+) -> Explanation:
+    "Explain the neurons of `layers` of `model` on the images of `probe`: the concepts of every unit."
+    bad = [k for k in options if k not in {f.name for f in dataclasses.fields(RunConfig)}]
+    if bad:
+        raise NeuronConceptsError(f'unknown option {bad[0]!r}; see RunConfig for the options')
+    res = run(
+        RunConfig(model=model, layers=layers, probe=None if probe is None else str(probe), **options),
+        progress=progress,
+    )
+    if out is not None:
+        from neuron_concepts.outputs import write_outputs
+
+        write_outputs(res, out)
     return res
 
 # %% ../nbs/06_pipeline.ipynb #89ffef3b
-DEMO = dict(model='efficientnet-lite0', encoder='conse-lite2-minilm', concepts='imagenet', methods=tuple(METHODS),
-            k=1, units='labelled')
+DEMO = dict(
+    model='efficientnet-lite0',
+    encoder='conse-lite2-minilm',
+    concepts='imagenet',
+    methods=tuple(METHODS),
+    k=1,
+    units='labelled',
+)
+
 
 def demo_config(**kw) -> RunConfig:
-    "The offline demo's configuration (bundled probe set, EfficientNet-Lite0, ConSE stand-in, ImageNet concepts, k=1)."
+    "The offline demo: bundled probe set, EfficientNet-Lite0, ConSE stand-in, ImageNet concepts, k = 1."
     return RunConfig(**{**DEMO, **kw})

@@ -10,109 +10,189 @@ import torchvision.transforms.functional as TF
 
 from .resources import imagenet_classes
 from .probe import ProbeSet, load_rgb
-from .models import TargetModel
+from .models import RESIZE, CROP, TargetModel
 from .crop import center_crops, gradcam_crops, gradcam_map, crop_pixels
 from .activations import top_k
 from .similarity import cosine, tvmf
 from .scoring import METHODS
 
 # %% auto #0
-__all__ = ['show_crops', 'show_top_images', 'show_similarity_distributions', 'show_concept_grid', 'plot_sweeps']
+__all__ = ['short_name', 'show_crops', 'show_top_images', 'show_similarity_distributions', 'show_concept_grid', 'plot_sweeps']
+
+# %% ../nbs/17_plots.ipynb #707ed696
+def short_name(path: str, width: int = 22) -> str:
+    "A probe file's label for a figure: its name without folder and extension, shortened in the middle."
+    stem = path.rsplit('/', 1)[-1].rsplit('.', 1)[0]
+    return stem if len(stem) <= width else stem[: width // 2 - 1] + '...' + stem[-(width - width // 2 - 2) :]
 
 # %% ../nbs/17_plots.ipynb #b66aa674
 def show_crops(probe: ProbeSet, target: TargetModel, indices, cam_target='pred', figsize_per=(6.6, 2.3)):
-    "Fig. 4 style: for each image, the Grad-CAM heat map with both boxes, the centre crop and the Grad-CAM crop."
+    "Fig. 4 style: per image, the Grad-CAM heat map with both boxes, the centre crop and the Grad-CAM crop."
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
+
     indices = list(indices)
     sub = probe.subset(indices)
-    gc, cc = gradcam_crops(sub, target, cam_target=cam_target, progress=False), center_crops(sub, target.resize, target.crop)
-    fig, axes = plt.subplots(len(indices), 3, figsize=(figsize_per[0], figsize_per[1] * len(indices)),
-                             gridspec_kw=dict(width_ratios=[1.5, 1, 1]), squeeze=False)
+    gc, cc = gradcam_crops(sub, target, cam_target=cam_target, progress=False), center_crops(
+        sub, target.resize, target.crop
+    )
+    fig, axes = plt.subplots(
+        len(indices),
+        3,
+        figsize=(figsize_per[0], figsize_per[1] * len(indices)),
+        gridspec_kw=dict(width_ratios=[1.5, 1, 1]),
+        squeeze=False,
+    )
     names = imagenet_classes()
     for row, i in enumerate(range(len(sub))):
         im = load_rgb(sub.path(i))
         rim = TF.resize(im, target.resize)
         ax = axes[row, 0]
-        ax.imshow(rim); ax.imshow(gradcam_map(target, im, cam_target), cmap='jet', alpha=0.45)
+        ax.imshow(rim)
+        ax.imshow(gradcam_map(target, im, cam_target), cmap='jet', alpha=0.45)
         for box, style in ((cc.boxes[i], dict(ec='white', ls='--')), (gc.boxes[i], dict(ec='red', ls='-'))):
             l, t, r, b = box
             ax.add_patch(Rectangle((l, t), r - l, b - t, fill=False, lw=2, **style))
-        ax.set_title(f'{sub.files[i][:28]}\nGrad-CAM class: {names[gc.cam_class[i]].split(",")[0]}', fontsize=8)
-        axes[row, 1].imshow(crop_pixels(im, cc.boxes[i], target.resize, target.crop)); axes[row, 1].set_title('centre crop (WWW)', fontsize=8)
-        axes[row, 2].imshow(crop_pixels(im, gc.boxes[i], target.resize, target.crop)); axes[row, 2].set_title('Grad-CAM crop (ours)', fontsize=8)
-        for ax in axes[row]: ax.axis('off')
+        ax.set_title(
+            f'{sub.files[i][:28]}\nGrad-CAM class: {names[gc.cam_class[i]].split(",")[0]}', fontsize=8
+        )
+        axes[row, 1].imshow(crop_pixels(im, cc.boxes[i], target.resize, target.crop))
+        axes[row, 1].set_title('centre crop (WWW)', fontsize=8)
+        axes[row, 2].imshow(crop_pixels(im, gc.boxes[i], target.resize, target.crop))
+        axes[row, 2].set_title('Grad-CAM crop (ours)', fontsize=8)
+        for ax in axes[row]:
+            ax.axis('off')
     fig.tight_layout()
     return fig
 
 # %% ../nbs/17_plots.ipynb #b18b7ba4
-def show_top_images(probe: ProbeSet, crops: Crops, acts: Activations, units, k: int = 5, target=None, unit_names=None, size=1.7):
+def show_top_images(
+    probe: ProbeSet,
+    crops: Crops,
+    acts: Activations,
+    units,
+    k: int = 5,
+    target=None,
+    unit_names=None,
+    size=1.7,
+):
     "Grid of the top-k crops of each unit (one row per unit), titled with file names and activations."
     import matplotlib.pyplot as plt
+
     units = list(units)
     idx, val = top_k(acts, k, units)
     fig, axes = plt.subplots(len(units), k, figsize=(size * k, size * 1.15 * len(units)), squeeze=False)
-    resize, crop = (target.resize, target.crop) if target is not None else (256, 224)
+    resize, crop = (target.resize, target.crop) if target is not None else (RESIZE, CROP)
     for r, u in enumerate(units):
         for c in range(k):
-            i = idx[r, c]; ax = axes[r, c]
-            ax.imshow(crop_pixels(load_rgb(probe.path(i)), crops.boxes[i], resize, crop)); ax.set_xticks([]); ax.set_yticks([])
+            i = idx[r, c]
+            ax = axes[r, c]
+            ax.imshow(crop_pixels(load_rgb(probe.path(i)), crops.boxes[i], resize, crop))
+            ax.set_xticks([])
+            ax.set_yticks([])
             own = probe.labels[i] == u
-            ax.set_title(f'{probe.files[i].split("/")[-1][10:26]}\n{val[r, c]:.1f}', fontsize=7, fontweight='bold' if own else 'normal')
+            ax.set_title(
+                f'{short_name(probe.files[i])}\n{val[r, c]:.1f}',
+                fontsize=7,
+                fontweight='bold' if own else 'normal',
+            )
         name = unit_names[u] if unit_names is not None else ''
         axes[r, 0].set_ylabel(f'unit {u}\n{name}', fontsize=8)
     fig.tight_layout()
     return fig
 
 # %% ../nbs/17_plots.ipynb #6b88527a
-def show_similarity_distributions(v: torch.Tensor, t: torch.Tensor, base: torch.Tensor, kappas=(0, 1, 4, 16, 64), kappa: float = 16.0):
-    "Left: t-vMF curves for several kappa. Right: histograms of sim(v, t) - sim(v, t_tem) under cosine and t-vMF."
+def show_similarity_distributions(
+    v: torch.Tensor, t: torch.Tensor, base: torch.Tensor, kappas=(0, 1, 4, 16, 64), kappa: float = 16.0
+):
+    "Left: t-vMF for several kappa. Right: histograms of sim(v, t) - sim(v, t_tem) under cosine and t-vMF."
     import matplotlib.pyplot as plt, seaborn as sns
+
     fig, (a0, a1) = plt.subplots(1, 2, figsize=(10, 3.6))
     c = torch.linspace(-1, 1, 401)
     pal = sns.color_palette('viridis', len(kappas))
-    for k, col in zip(kappas, pal): a0.plot(c, tvmf(c, k), color=col, label=f'$\\kappa$={k}' + (' (cosine)' if k == 0 else ''))
-    a0.set(xlabel='cosine $c$', ylabel='$\\phi_\\kappa(c)$', title='t-vMF similarity'); a0.legend(fontsize=8)
+    for k, col in zip(kappas, pal):
+        a0.plot(c, tvmf(c, k), color=col, label=f'$\\kappa$={k}' + (' (cosine)' if k == 0 else ''))
+    a0.set(xlabel='cosine $c$', ylabel='$\\phi_\\kappa(c)$', title='t-vMF similarity')
+    a0.legend(fontsize=8)
     cs, cb = cosine(v, t), cosine(v, base[None])
     d_cos = (cs - cb).flatten().numpy()
     d_tv = (tvmf(cs, kappa) - tvmf(cb, kappa)).flatten().numpy()
-    sns.histplot(d_cos, ax=a1, stat='density', bins=120, color='tab:blue', alpha=0.5, label=f'cosine (sd {d_cos.std():.3f})', element='step')
-    sns.histplot(d_tv, ax=a1, stat='density', bins=120, color='tab:red', alpha=0.5, label=f't-vMF $\\kappa$={kappa:g} (sd {d_tv.std():.3f})', element='step')
-    a1.set(xlabel='sim(v, t) - sim(v, t_tem)', title=f'{v.shape[0]} images x {t.shape[0]} concepts'); a1.legend(fontsize=8)
+    sns.histplot(
+        d_cos,
+        ax=a1,
+        stat='density',
+        bins=120,
+        color='tab:blue',
+        alpha=0.5,
+        label=f'cosine (sd {d_cos.std():.3f})',
+        element='step',
+    )
+    sns.histplot(
+        d_tv,
+        ax=a1,
+        stat='density',
+        bins=120,
+        color='tab:red',
+        alpha=0.5,
+        label=f't-vMF $\\kappa$={kappa:g} (sd {d_tv.std():.3f})',
+        element='step',
+    )
+    a1.set(xlabel='sim(v, t) - sim(v, t_tem)', title=f'{v.shape[0]} images x {t.shape[0]} concepts')
+    a1.legend(fontsize=8)
     fig.tight_layout()
     return fig, d_cos, d_tv
 
 # %% ../nbs/17_plots.ipynb #90f6f93b
-def show_concept_grid(res: RunResult, units, methods=None, n_images: int = 4, max_words: int = 3, size: float = 1.45):
-    "Fig. 3 style grid: per neuron, its most activating crops (per crop type), each method's concepts and the ground truth."
+def show_concept_grid(
+    res: RunResult, units, methods=None, n_images: int = 4, max_words: int = 3, size: float = 1.45
+):
+    "Fig. 3 style grid: per neuron, its top crops (per crop type), each method's concepts, the ground truth."
     import matplotlib.pyplot as plt
+
     methods = list(methods or res.selections)
     crops = list(dict.fromkeys(METHODS[m][0] for m in methods))
     units = [int(u) for u in units]
     tops = {c: top_k(res.acts[c], n_images, units)[0] for c in crops}
     ncol = n_images * len(crops)
-    fig, axes = plt.subplots(len(units), ncol + 1, figsize=(size * ncol + 3.4, size * 1.05 * len(units)), squeeze=False,
-                             gridspec_kw=dict(width_ratios=[1] * ncol + [3.4 / size]))
+    fig, axes = plt.subplots(
+        len(units),
+        ncol + 1,
+        figsize=(size * ncol + 3.4, size * 1.05 * len(units)),
+        squeeze=False,
+        gridspec_kw=dict(width_ratios=[1] * ncol + [3.4 / size]),
+    )
     names = imagenet_classes()
     tm = res.info.get('target', {})
-    rs, cs = tm.get('resize', 256), tm.get('crop', 224)
+    rs, cs = tm.get('resize', RESIZE), tm.get('crop', CROP)
     for r, u in enumerate(units):
         for ci, crop in enumerate(crops):
             for j in range(n_images):
-                ax = axes[r, ci * n_images + j]; ax.set_xticks([]); ax.set_yticks([])
+                ax = axes[r, ci * n_images + j]
+                ax.set_xticks([])
+                ax.set_yticks([])
                 i = tops[crop][r, j]
                 if j < res.config.k:
-                    for sp in ax.spines.values(): sp.set_edgecolor('tab:red'); sp.set_linewidth(2)
+                    for sp in ax.spines.values():
+                        sp.set_edgecolor('tab:red')
+                        sp.set_linewidth(2)
                 ax.imshow(crop_pixels(load_rgb(res.probe.path(i)), res.crops[crop].boxes[i], rs, cs))
-                if r == 0 and j == 0: ax.set_title(f'{crop} crops (red: top k={res.config.k})', fontsize=8, loc='left')
+                if r == 0 and j == 0:
+                    ax.set_title(f'{crop} crops (red: top k={res.config.k})', fontsize=8, loc='left')
         axes[r, 0].set_ylabel(f'unit {u}', fontsize=8)
-        ax = axes[r, -1]; ax.axis('off')
+        ax = axes[r, -1]
+        ax.axis('off')
         lines = []
         for m in methods:
             words = res.concepts(m, u)
-            txt = ', '.join(words[:max_words]) + (f' (+{len(words) - max_words})' if len(words) > max_words else '') if words else '(none)'
+            txt = (
+                ', '.join(words[:max_words])
+                + (f' (+{len(words) - max_words})' if len(words) > max_words else '')
+                if words
+                else '(none)'
+            )
             lines.append(f'{m}: {txt}')
-        gt = names[u] if res.layer == tm.get('final_layer', res.layer) and len(names) > u else ''
+        gt = names[u] if res.layer == res.info.get('final_layer', res.layer) and len(names) > u else ''
         lines.append(f'ground truth: {gt}')
         ax.text(0, 0.5, '\n'.join(lines), fontsize=7.5, va='center', ha='left', wrap=True, family='monospace')
     fig.tight_layout()
@@ -122,19 +202,39 @@ def show_concept_grid(res: RunResult, units, methods=None, n_images: int = 4, ma
 def plot_sweeps(frames: dict, metrics=('hit rate', 'F1', 'concepts per unit')):
     "One row of panels per swept parameter, one column per metric, one line per method."
     import matplotlib.pyplot as plt, seaborn as sns
-    fig, axes = plt.subplots(len(frames), len(metrics), figsize=(4.2 * len(metrics), 3.0 * len(frames)), squeeze=False)
+
+    fig, axes = plt.subplots(
+        len(frames), len(metrics), figsize=(4.2 * len(metrics), 3.0 * len(frames)), squeeze=False
+    )
     for r, (param, df) in enumerate(frames.items()):
         for c, met in enumerate(metrics):
             ax = axes[r, c]
-            sns.lineplot(data=df, x=param, y=met, hue='method', style='method', markers=True, dashes=False, ax=ax,
-                         hue_order=list(METHODS), style_order=list(METHODS))
+            sns.lineplot(
+                data=df,
+                x=param,
+                y=met,
+                hue='method',
+                style='method',
+                markers=True,
+                dashes=False,
+                ax=ax,
+                hue_order=list(METHODS),
+                style_order=list(METHODS),
+            )
             xs = sorted(df[param].unique())
-            if param == 'kappa': ax.set_xscale('symlog', linthresh=1)
-            elif param == 'k': ax.set_xscale('log')
-            ax.set_xticks(xs); ax.set_xticklabels([f'{x:g}' for x in xs]); ax.minorticks_off()
-            if param == 'alpha': ax.set_xlim(xs[0] - 0.01, xs[-1] + 0.01)
-            if param == 'kappa': ax.set_xlim(-0.2, xs[-1] * 1.3)
-            if (r, c) != (0, 0): ax.get_legend().remove()
+            if param == 'kappa':
+                ax.set_xscale('symlog', linthresh=1)
+            elif param == 'k':
+                ax.set_xscale('log')
+            ax.set_xticks(xs)
+            ax.set_xticklabels([f'{x:g}' for x in xs])
+            ax.minorticks_off()
+            if param == 'alpha':
+                ax.set_xlim(xs[0] - 0.01, xs[-1] + 0.01)
+            if param == 'kappa':
+                ax.set_xlim(-0.2, xs[-1] * 1.3)
+            if (r, c) != (0, 0):
+                ax.get_legend().remove()
             ax.set_title(f'{met} vs {param}', fontsize=9)
     fig.tight_layout()
     return fig

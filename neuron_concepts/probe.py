@@ -25,13 +25,17 @@ __all__ = ['log', 'IMAGE_EXTENSIONS', 'to_rgb', 'load_rgb', 'ProbeSet', 'read_pr
 # %% ../nbs/12_probe.ipynb #59723eb0
 def to_rgb(im: Image.Image) -> Image.Image:
     "Convert a decoded PIL image of any mode to 8-bit RGB."
-    if im.mode == 'RGB': return im
+    if im.mode == 'RGB':
+        return im
     if im.mode in ('I', 'I;16', 'I;16L', 'I;16B', 'I;16N', 'F'):
         a = np.asarray(im).astype(np.float64)
-        if im.mode.startswith('I;16') or (im.mode == 'I' and a.max(initial=0) > 255): a = a / 257.0
-        elif im.mode == 'F' and a.max(initial=0) <= 1.0: a = a * 255.0
+        if im.mode.startswith('I;16') or (im.mode == 'I' and a.max(initial=0) > 255):
+            a = a / 257.0
+        elif im.mode == 'F' and a.max(initial=0) <= 1.0:
+            a = a * 255.0
         im = Image.fromarray(np.clip(np.rint(a), 0, 255).astype(np.uint8), 'L')
-    if im.mode == 'P' and 'transparency' in im.info: im = im.convert('RGBA')
+    if im.mode == 'P' and 'transparency' in im.info:
+        im = im.convert('RGBA')
     if im.mode in ('RGBA', 'LA', 'PA', 'RGBa', 'La'):
         im = im.convert('RGBA')
         bg = Image.new('RGBA', im.size, (255, 255, 255, 255))
@@ -47,39 +51,62 @@ def load_rgb(path) -> Image.Image:
             with Image.open(path) as im:
                 im.load()
                 return to_rgb(im)
-    except (OSError, ValueError, SyntaxError, EOFError, MemoryError,
-            Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+    except (
+        OSError,
+        ValueError,
+        SyntaxError,
+        EOFError,
+        MemoryError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ) as e:
         raise BadImage(f'{path}: cannot read image ({type(e).__name__}: {e})') from None
 
 # %% ../nbs/12_probe.ipynb #8c8a8345
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.gif', '.tif', '.tiff', '.webp', '.ppm', '.pgm', '.pbm')
 _WNID = re.compile(r'(n\d{8})')
 
+
 @dataclass
 class ProbeSet:
     "A listed folder of probe images: relative file names, header sizes, labels and what was skipped."
-    root: Path            # folder the files are relative to
-    files: list           # relative POSIX paths of the readable images, sorted
-    sizes: np.ndarray     # (N, 2) width, height read from the headers
-    labels: np.ndarray    # (N,) class index per image, -1 where unknown
-    stats: list           # (size in bytes, mtime in ns) per file, for cache keys
+
+    root: Path  # folder the files are relative to
+    files: list  # relative POSIX paths of the readable images, sorted
+    sizes: np.ndarray  # (N, 2) width, height read from the headers
+    labels: np.ndarray  # (N,) class index per image, -1 where unknown
+    stats: list  # (size in bytes, mtime in ns) per file, for cache keys
     skipped: dict = field(default_factory=dict)  # relative path -> reason it was left out
 
-    def __len__(self): return len(self.files)
-    def path(self, i) -> Path: return self.root / self.files[i]
+    def __len__(self):
+        return len(self.files)
+
+    def path(self, i) -> Path:
+        return self.root / self.files[i]
+
     def subset(self, indices) -> 'ProbeSet':
         "The probe set restricted to `indices` (in that order); nothing counted as skipped."
         idx = list(indices)
-        return ProbeSet(self.root, [self.files[i] for i in idx], self.sizes[idx], self.labels[idx], [self.stats[i] for i in idx])
+        return ProbeSet(
+            self.root,
+            [self.files[i] for i in idx],
+            self.sizes[idx],
+            self.labels[idx],
+            [self.stats[i] for i in idx],
+        )
+
     def key(self) -> str:
         "Digest of the listed files and their sizes and times: changes when the probe set does."
         h = hashlib.sha1(str(self.root.resolve()).encode())
         for f, (n, t), (w, ht), l in zip(self.files, self.stats, self.sizes.tolist(), self.labels.tolist()):
             h.update(f'{f}|{n}|{t}|{w}x{ht}|{l}\n'.encode())
         return h.hexdigest()[:16]
+
     def __repr__(self):
         lab = int((self.labels >= 0).sum())
-        return f'ProbeSet({self.root.name!r}: {len(self)} images, {lab} labelled, {len(self.skipped)} skipped)'
+        return (
+            f'ProbeSet({self.root.name!r}: {len(self)} images, {lab} labelled, {len(self.skipped)} skipped)'
+        )
 
 # %% ../nbs/12_probe.ipynb #8b650893
 def _walk_images(root: Path):
@@ -93,109 +120,161 @@ def _walk_images(root: Path):
         seen.add(real)
         dirnames.sort()
         for name in sorted(filenames):
-            if name.lower().endswith(IMAGE_EXTENSIONS): yield Path(dirpath) / name
+            if name.lower().endswith(IMAGE_EXTENSIONS):
+                yield Path(dirpath) / name
 
+# %% ../nbs/12_probe.ipynb #100ec9d9
 def _read_labels_csv(path: Path) -> dict:
     "Read a `file,label` CSV into {relative file: class index}."
     try:
         with open(path, newline='', encoding='utf-8') as f:
             rows = list(csv.reader(f))
-    except (OSError, UnicodeDecodeError) as e: raise NeuronConceptsError(f'labels file {path}: {e}') from None
-    if rows and rows[0][:2] == ['file', 'label']: rows = rows[1:]
+    except (OSError, UnicodeDecodeError) as e:
+        raise NeuronConceptsError(f'labels file {path}: {e}') from None
+    if rows and rows[0][:2] == ['file', 'label']:
+        rows = rows[1:]
     out = {}
     for n, row in enumerate(rows, 1):
-        if not row: continue
-        try: out[row[0]] = int(row[1])
+        if not row:
+            continue
+        try:
+            out[row[0]] = int(row[1])
         except (IndexError, ValueError):
-            raise NeuronConceptsError(f'labels file {path}, row {n}: expected "file,label", got {row}') from None
+            raise NeuronConceptsError(
+                f'labels file {path}, row {n}: expected "file,label", got {row}'
+            ) from None
     return out
 
+# %% ../nbs/12_probe.ipynb #68ded483
 def _label_from_name(rel: str, wnid_index: dict) -> int:
     "Class index from an ImageNet wnid starting the file name or the nearest folder name, else -1."
     parts = Path(rel).parts
     for part in (parts[-1],) + parts[-2::-1]:
         m = _WNID.match(part)
-        if m and m.group(1) in wnid_index: return wnid_index[m.group(1)]
+        if m and m.group(1) in wnid_index:
+            return wnid_index[m.group(1)]
     return -1
 
+# %% ../nbs/12_probe.ipynb #c95788a7
 def _digest(path: Path) -> str:
     h = hashlib.sha1()
     with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(1 << 20), b''): h.update(chunk)
+        for chunk in iter(lambda: f.read(1 << 20), b''):
+            h.update(chunk)
     return h.hexdigest()
 
 # %% ../nbs/12_probe.ipynb #7b04b108
-def read_probe(root,                 # folder of images (searched recursively)
-               labels='auto',        # 'auto', None, or a `file,label` CSV path
-               dedupe: bool = True,  # skip byte-identical copies of an image already listed
-               progress: bool = True # show a progress bar
-              ) -> ProbeSet:
+def read_probe(
+    root,  # folder of images (searched recursively)
+    labels='auto',  # 'auto', None, or a `file,label` CSV path
+    dedupe: bool = True,  # skip byte-identical copies of an image already listed
+    progress: bool = True,  # show a progress bar
+) -> ProbeSet:
     "List the probe images under `root`, read their sizes, labels and skip what is not a readable image."
     root = Path(root)
-    if not root.exists(): raise NeuronConceptsError(f'probe folder {root} does not exist')
-    if not root.is_dir(): raise NeuronConceptsError(f'probe folder {root} is not a folder')
+    if not root.exists():
+        raise NeuronConceptsError(f'probe folder {root} does not exist')
+    if not root.is_dir():
+        raise NeuronConceptsError(f'probe folder {root} is not a folder')
     label_map = None
-    if labels == 'auto' and (root / 'labels.csv').is_file(): label_map = _read_labels_csv(root / 'labels.csv')
-    elif labels not in ('auto', None): label_map = _read_labels_csv(Path(labels))
+    if labels == 'auto' and (root / 'labels.csv').is_file():
+        label_map = _read_labels_csv(root / 'labels.csv')
+    elif labels not in ('auto', None):
+        label_map = _read_labels_csv(Path(labels))
     wnid_index = {w: i for i, w in enumerate(imagenet_wnids())}
     files, sizes, stats, skipped = [], [], [], {}
     for p in tqdm(list(_walk_images(root)), desc='listing probe images', disable=not progress, leave=False):
         rel = p.relative_to(root).as_posix()
         try:
             st = p.stat()
-            if st.st_size == 0: raise OSError('empty file')
+            if st.st_size == 0:
+                raise OSError('empty file')
             with warnings.catch_warnings():
                 warnings.simplefilter('ignore', Image.DecompressionBombWarning)
-                with Image.open(p) as im: w, h = im.size
+                with Image.open(p) as im:
+                    w, h = im.size
         except Exception as e:  # header unreadable: not an image we can use
             skipped[rel] = f'not a readable image ({type(e).__name__}: {e})'
             continue
-        files.append(rel); sizes.append((w, h)); stats.append((st.st_size, st.st_mtime_ns))
+        files.append(rel)
+        sizes.append((w, h))
+        stats.append((st.st_size, st.st_mtime_ns))
     if dedupe:
         by_size = {}
-        for i, (n, _) in enumerate(stats): by_size.setdefault(n, []).append(i)
+        for i, (n, _) in enumerate(stats):
+            by_size.setdefault(n, []).append(i)
         first, drop = {}, set()
         for group in (g for g in by_size.values() if len(g) > 1):
             for i in group:
                 d = _digest(root / files[i])
                 if d in first:
-                    skipped[files[i]] = f'duplicate of {files[first[d]]}'; drop.add(i)
-                else: first[d] = i
+                    skipped[files[i]] = f'duplicate of {files[first[d]]}'
+                    drop.add(i)
+                else:
+                    first[d] = i
         keep = [i for i in range(len(files)) if i not in drop]
         files, sizes, stats = [files[i] for i in keep], [sizes[i] for i in keep], [stats[i] for i in keep]
     if not files:
         why = f' ({len(skipped)} files skipped: {", ".join(list(skipped)[:5])})' if skipped else ''
         raise NeuronConceptsError(f'probe folder {root} holds no readable images{why}')
-    if label_map is not None: lab = [label_map.get(f, -1) for f in files]
-    elif labels == 'auto': lab = [_label_from_name(f, wnid_index) for f in files]
-    else: lab = [-1] * len(files)
-    if skipped: log.warning('%d of %d probe files skipped (see ProbeSet.skipped)', len(skipped), len(skipped) + len(files))
-    return ProbeSet(root, files, np.array(sizes, dtype=np.int64).reshape(-1, 2), np.array(lab, dtype=np.int64),
-                    stats, skipped)
+    if label_map is not None:
+        lab = [label_map.get(f, -1) for f in files]
+    elif labels == 'auto':
+        lab = [_label_from_name(f, wnid_index) for f in files]
+    else:
+        lab = [-1] * len(files)
+    if skipped:
+        log.warning(
+            '%d of %d probe files skipped (see ProbeSet.skipped)', len(skipped), len(skipped) + len(files)
+        )
+    return ProbeSet(
+        root,
+        files,
+        np.array(sizes, dtype=np.int64).reshape(-1, 2),
+        np.array(lab, dtype=np.int64),
+        stats,
+        skipped,
+    )
 
 # %% ../nbs/12_probe.ipynb #b94c43ed
 class ProbeImages(torch.utils.data.Dataset):
     "Dataset of probe images passed through `fn(index, rgb_image) -> tensor`; unreadable files give `None`."
+
     def __init__(self, probe: ProbeSet, fn, indices=None):
         self.probe, self.fn = probe, fn
         self.indices = list(range(len(probe))) if indices is None else list(indices)
-    def __len__(self): return len(self.indices)
+
+    def __len__(self):
+        return len(self.indices)
+
     def __getitem__(self, j):
         i = self.indices[j]
-        try: return i, self.fn(i, load_rgb(self.probe.path(i))), None
-        except BadImage as e: return i, None, str(e)
+        try:
+            return i, self.fn(i, load_rgb(self.probe.path(i))), None
+        except BadImage as e:
+            return i, None, str(e)
 
+# %% ../nbs/12_probe.ipynb #cd125416
 def collate_probe(items):
     "Stack the good items of a batch; return (indices, batch or None, {index: reason} for the bad ones)."
     good = [(i, x) for i, x, _ in items if x is not None]
     bad = {i: err for i, x, err in items if x is None}
-    if not good: return [], None, bad
+    if not good:
+        return [], None, bad
     return [i for i, _ in good], torch.stack([x for _, x in good]), bad
 
-def probe_loader(probe, fn, indices=None, batch_size: int = 32, num_workers: int = 0, batch_sampler=None, device=None):
+# %% ../nbs/12_probe.ipynb #4f0bccb4
+def probe_loader(
+    probe, fn, indices=None, batch_size: int = 32, num_workers: int = 0, batch_sampler=None, device=None
+):
     "A DataLoader over `ProbeImages` that tolerates bad files (pinned memory on a GPU)."
     ds = ProbeImages(probe, fn, indices)
     pin = device is not None and torch.device(device).type == 'cuda'
-    kw = dict(batch_sampler=batch_sampler) if batch_sampler is not None else dict(batch_size=batch_size, shuffle=False)
-    return torch.utils.data.DataLoader(ds, collate_fn=collate_probe, num_workers=num_workers, pin_memory=pin,
-                                       persistent_workers=False, **kw)
+    kw = (
+        dict(batch_sampler=batch_sampler)
+        if batch_sampler is not None
+        else dict(batch_size=batch_size, shuffle=False)
+    )
+    return torch.utils.data.DataLoader(
+        ds, collate_fn=collate_probe, num_workers=num_workers, pin_memory=pin, persistent_workers=False, **kw
+    )

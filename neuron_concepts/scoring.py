@@ -18,65 +18,82 @@ log = logging.getLogger(__name__)
 __all__ = ['log', 'METHODS', 'concept_scores', 'concept_scores_reference', 'check_alpha', 'select_concepts', 'parse_methods']
 
 # %% ../nbs/03_scoring.ipynb #1ad3ddc1
-def concept_scores(img_feats: torch.Tensor,     # (M, d) normalised features of the distinct representative images
-                   reps: np.ndarray,            # (U, k) rows of `img_feats` representing each unit
-                   text: torch.Tensor,          # (J, d) concept text features
-                   base: torch.Tensor,          # (d,) base template feature
-                   sim: str = 'cos',            # 'cos' or 'tvmf'
-                   kappa: float = 16.0,         # t-vMF concentration
-                   chunk: int = 8192,           # concepts per chunk
-                   device=None                  # where to compute (default: CPU)
-                  ) -> torch.Tensor:
-    "Scores S (U, J): for each unit, the sum over its images of sim(v, t_j) - sim(v, t_tem)."
-    reps = np.asarray(reps)
-    U, k = reps.shape
-    M = img_feats.shape[0]
+def concept_scores(
+    img_feats: torch.Tensor,  # (M, d) normalised features, distinct representative images
+    reps: np.ndarray,  # (U, k) rows of `img_feats` per unit, best first
+    text: torch.Tensor,  # (J, d) concept text features
+    base: torch.Tensor,  # (d,) base template feature
+    sim: str = 'cos',  # 'cos' or 'tvmf'
+    kappa: float = 16.0,  # t-vMF concentration
+    chunk: int = 8192,  # concepts per chunk
+    device=None,  # where to compute (default: CPU)
+) -> torch.Tensor:
+    "Scores S (U, J), float64: per unit, the float32 sim(v, t_j) - sim(v, t_tem) summed image by image (WWW)."
+    R = torch.as_tensor(np.asarray(reps), dtype=torch.long)
+    U, k = R.shape
     dev = torch.device(device or 'cpu')
-    rows = torch.arange(U).repeat_interleave(k)
-    A = torch.sparse_coo_tensor(torch.stack([rows, torch.as_tensor(reps.reshape(-1))]), torch.ones(U * k), (U, M),
-                                check_invariants=False).coalesce().to(dev)
+    R = R.to(dev)
     V = img_feats.float().to(dev)
-    b = similarity(cosine(V, base[None].to(dev)), sim, kappa)             # (M, 1)
-    S = torch.empty(U, text.shape[0])
+    b = similarity(cosine(V, base[None].float().to(dev)), sim, kappa)  # (M, 1) float32
+    S = torch.empty(U, text.shape[0], dtype=torch.float64)
     for j in range(0, text.shape[0], chunk):
-        D = similarity(cosine(V, text[j:j + chunk].to(dev)), sim, kappa) - b
-        S[:, j:j + chunk] = torch.sparse.mm(A, D).cpu()
+        D = similarity(cosine(V, text[j : j + chunk].float().to(dev)), sim, kappa) - b  # (M, Jc) float32
+        acc = torch.zeros(U, D.shape[1], dtype=torch.float64, device=dev)
+        for n in range(k):
+            acc += D[R[:, n]]  # float64 running sum, image by image in rank order (WWW)
+        S[:, j : j + chunk] = acc.cpu()
     return S
 
 # %% ../nbs/03_scoring.ipynb #6c03f4d4
 def concept_scores_reference(img_feats, reps, text, base, sim='cos', kappa=16.0) -> torch.Tensor:
-    "The score formula unit by unit and image by image (slow; for checking `concept_scores`)."
-    S = torch.zeros(len(reps), text.shape[0])
+    "The score formula unit by unit and image by image, summed in float64 in rank order (slow; for checking)."
+    S = torch.zeros(len(reps), text.shape[0], dtype=torch.float64)
     for u, imgs in enumerate(reps):
         for n in imgs:
             v = img_feats[n][None]
-            S[u] += (similarity(cosine(v, text), sim, kappa) - similarity(cosine(v, base[None]), sim, kappa))[0]
+            d = similarity(cosine(v, text), sim, kappa) - similarity(cosine(v, base[None]), sim, kappa)
+            S[u] += d[0]
     return S
 
 # %% ../nbs/03_scoring.ipynb #7af24a30
 def check_alpha(alpha: float) -> float:
     "Validate the concept sensitivity alpha, which must lie in (0, 1]."
-    if not (isinstance(alpha, (int, float)) and 0 < alpha <= 1): raise NeuronConceptsError(f'alpha must be in (0, 1], not {alpha}')
+    if not (isinstance(alpha, (int, float)) and 0 < alpha <= 1):
+        raise NeuronConceptsError(f'alpha must be in (0, 1], not {alpha}')
     return float(alpha)
 
+# %% ../nbs/03_scoring.ipynb #26455c5c
 def select_concepts(S: torch.Tensor, alpha: float = 0.95) -> list:
-    "For each row of S: the (concept index, score) pairs with score > alpha * max, best first; empty if max <= 0."
+    "Per row of S: the (concept index, score) pairs with score > alpha * max, best first; none if max <= 0."
     alpha = check_alpha(alpha)
     out = []
     for row in S:
         m = row.max()
-        if not torch.isfinite(m) or m <= 0: out.append([]); continue
+        if not torch.isfinite(m) or m <= 0:
+            out.append([])
+            continue
         idx = torch.nonzero(row > alpha * m).flatten()
         idx = idx[torch.sort(row[idx], descending=True, stable=True).indices]
         out.append([(int(j), float(row[j])) for j in idx])
     return out
 
 # %% ../nbs/03_scoring.ipynb #a9685945
-METHODS = {'www': ('center', 'cos'), 'gradcam': ('gradcam', 'cos'), 'tvmf': ('center', 'tvmf'), 'gradcam-tvmf': ('gradcam', 'tvmf')}
+METHODS = {
+    'www': ('center', 'cos'),
+    'gradcam': ('gradcam', 'cos'),
+    'tvmf': ('center', 'tvmf'),
+    'gradcam-tvmf': ('gradcam', 'tvmf'),
+}
+
 
 def parse_methods(methods) -> list:
     "A list of method names from a list or a comma-separated string ('all' = the four)."
-    if isinstance(methods, str): methods = list(METHODS) if methods == 'all' else [m.strip() for m in methods.split(',') if m.strip()]
+    if isinstance(methods, str):
+        methods = list(METHODS) if methods == 'all' else [m.strip() for m in methods.split(',') if m.strip()]
     bad = [m for m in methods if m not in METHODS]
-    if bad or not methods: raise NeuronConceptsError(f'unknown method {bad[0] if bad else methods!r}; choose from {", ".join(METHODS)} (comma-separated) or all')
+    if bad or not methods:
+        raise NeuronConceptsError(
+            f'unknown method {bad[0] if bad else methods!r}; '
+            f'choose from {", ".join(METHODS)} (comma-separated) or all'
+        )
     return list(dict.fromkeys(methods))

@@ -18,21 +18,28 @@ def cosine(v: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     "Cosine similarity matrix (len(v), len(t)) between the rows of `v` and of `t`."
     return F.normalize(v.float(), dim=-1) @ F.normalize(t.float(), dim=-1).T
 
+# %% ../nbs/02_similarity.ipynb #42c64a53
 def check_kappa(kappa: float) -> float:
     "Validate t-vMF's concentration: the similarity is increasing in the cosine only for kappa > -1/2."
     if not np.isfinite(kappa) or kappa <= -0.5:
-        raise NeuronConceptsError(f'kappa must be a finite number > -0.5 (t-vMF is not increasing otherwise), not {kappa}')
+        raise NeuronConceptsError(
+            f'kappa must be a finite number > -0.5 (t-vMF is not increasing ' f'otherwise), not {kappa}'
+        )
     return float(kappa)
 
+# %% ../nbs/02_similarity.ipynb #334833bf
 def tvmf(c: torch.Tensor, kappa: float = 16.0) -> torch.Tensor:
     "t-vMF similarity (1 + c) / (1 + kappa (1 - c)) - 1 of cosines `c` (Kobayashi, CVPR 2021)."
     kappa = check_kappa(kappa)
-    if kappa == 0: return c.clone()   # the formula reduces to the cosine; return it exactly, without rounding
+    if kappa == 0:
+        return c.clone()  # the formula reduces to the cosine; return it exactly, without rounding
     return (1 + c) / (1 + kappa * (1 - c)) - 1
 
 # %% ../nbs/02_similarity.ipynb #b9f61713
 def similarity(c: torch.Tensor, sim: str = 'cos', kappa: float = 16.0) -> torch.Tensor:
     "Apply the method's similarity to cosines `c`: 'cos' (WWW) or 'tvmf' (Sannomiya & Hotta)."
-    if sim == 'cos': return c
-    if sim == 'tvmf': return tvmf(c, kappa)
+    if sim == 'cos':
+        return c
+    if sim == 'tvmf':
+        return tvmf(c, kappa)
     raise NeuronConceptsError(f"unknown similarity {sim!r}; choose 'cos' or 'tvmf'")

@@ -8,10 +8,12 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import torch
+from torch import nn
 from PIL import Image
 
 # %% auto #0
-__all__ = ['make_probe_folder', 'tiny_run']
+__all__ = ['make_probe_folder', 'tiny_run', 'TinyCNN', 'tiny_cnn', 'tiny_vit']
 
 # %% ../nbs/19_testing.ipynb #a3e59cc7
 def make_probe_folder(d, n: int = 8, sizes=None, seed: int = 0, broken: bool = False) -> Path:
@@ -22,14 +24,68 @@ def make_probe_folder(d, n: int = 8, sizes=None, seed: int = 0, broken: bool = F
     sizes = sizes or [(300, 240 + 8 * j) for j in range(n)]
     for j, (w, h) in enumerate(sizes[:n]):
         Image.fromarray(rng.integers(0, 255, (h, w, 3), dtype=np.uint8)).save(d / f'img{j}.png')
-    if broken: (d / 'broken.jpg').write_bytes(b'\xff\xd8\xff' + bytes(100))
+    if broken:
+        (d / 'broken.jpg').write_bytes(b'\xff\xd8\xff' + bytes(100))
     return d
 
 # %% ../nbs/19_testing.ipynb #8a5f3860
 def tiny_run(cache_dir=None, **kw):
-    "A complete run of the tiny random models on eight generated images (seconds; the concepts are meaningless)."
+    "A complete run of tiny random models on eight generated images (seconds; the concepts are meaningless)."
     from neuron_concepts.pipeline import RunConfig, run
+
     d = make_probe_folder(Path(tempfile.mkdtemp()) / 'probe', 8)
-    cfg = dict(probe=str(d), model='tiny-resnet', encoder='tiny-clip', concepts='broden', methods='all', k=3,
-               units='0-9', cache_dir=cache_dir or tempfile.mkdtemp())
+    cfg = dict(
+        probe=str(d),
+        model='tiny-resnet',
+        encoder='tiny-clip',
+        concepts='broden',
+        methods='all',
+        k=3,
+        units='0-9',
+        cache_dir=cache_dir or tempfile.mkdtemp(),
+    )
     return run(RunConfig(**{**cfg, **kw}), progress=False)
+
+# %% ../nbs/19_testing.ipynb #a1c3caeb
+class TinyCNN(nn.Module):
+    "A user's own small CNN: two conv blocks, global pooling and a 10-class head."
+
+    def __init__(self, classes: int = 10):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(3, 8, 3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(8, 16, 3, stride=2, padding=1),
+            nn.ReLU(),
+        )
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.head = nn.Linear(16, classes)
+
+    def forward(self, x):
+        return self.head(self.pool(self.features(x)).flatten(1))
+
+# %% ../nbs/19_testing.ipynb #4fa18ba5
+def tiny_cnn(seed: int = 0) -> TinyCNN:
+    "A seeded `TinyCNN` (the caller's random state is left alone)."
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return TinyCNN().eval()
+
+# %% ../nbs/19_testing.ipynb #10674315
+def tiny_vit(seed: int = 0, image_size: int = 32):
+    "A seeded tiny torchvision ViT (patch 8, 2 layers) with a random (non-zero) 10-class head."
+    from torchvision.models import VisionTransformer
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        m = VisionTransformer(
+            image_size=image_size,
+            patch_size=8,
+            num_layers=2,
+            num_heads=2,
+            hidden_dim=32,
+            mlp_dim=64,
+            num_classes=10,
+        )
+        nn.init.normal_(m.heads.head.weight, std=0.5)  # torchvision starts the head at zero: give it a signal
+        return m.eval()

@@ -8,6 +8,8 @@ _TMP = Path(tempfile.mkdtemp(prefix='neuron-concepts-tests-'))
 for var, sub in (('NEURON_CONCEPTS_CACHE', 'cache'), ('XDG_CACHE_HOME', 'xdg-cache'), ('TORCH_HOME', 'torch'),
                  ('HF_HOME', 'hf'), ('MPLCONFIGDIR', 'matplotlib')):
     os.environ[var] = str(_TMP / sub)   # set at import, so subprocesses and in-process notebooks inherit it
+if os.environ.get('NEURON_CONCEPTS_TEST_CACHE'):   # a developer's own scratch cache, to rerun the suite warm
+    os.environ['NEURON_CONCEPTS_CACHE'] = os.environ['NEURON_CONCEPTS_TEST_CACHE']
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
 
 

@@ -46,7 +46,7 @@ def test_run_writes_the_three_files(probe, tmp_path):
     (['--k', '50'], 'k=50 is larger than the probe set'),
     (['--alpha', '0'], 'alpha must be in (0, 1]'),
     (['--kappa', '-0.5'], 'kappa must be'),
-    (['--layer', 'layer7'], "unknown layer 'layer7'; available layers:"),
+    (['--layer', 'layer7'], "unknown layer 'layer7';"),
     (['--concepts', 'nope.txt'], "unknown concept set 'nope.txt'"),
     (['--weights', 'missing.pth'], 'missing.pth does not exist'),
 ])

@@ -27,12 +27,12 @@ def rescore(res: RunResult, method: str, alpha: float = None, kappa: float = Non
     "Selections of `method` for other `alpha` / `kappa` values, from the run's features (nothing recomputed)."
     return select_concepts(res.scores(method, kappa), res.config.alpha if alpha is None else alpha)
 
-# %% ../nbs/05_ablation.ipynb #8c0e714b
+# %% ../nbs/05_ablation.ipynb #f59c97c0
 def selections_to_words(res: RunResult, selections: list) -> dict:
     "{unit: [concept words, best first]} for a list of per-unit selections of `res`."
     return {int(u): [res.concept_set.words[j] for j, _ in sel] for u, sel in zip(res.units, selections)}
 
-# %% ../nbs/05_ablation.ipynb #4dbb2a95
+# %% ../nbs/05_ablation.ipynb #78655c91
 def evaluate_result(
     res: RunResult,
     embed: TextEmbedder,  # CLIP-slot encoder (also the mpnet one by default)

@@ -22,14 +22,14 @@ def config_key(config: dict) -> str:
     "A short, stable digest of a JSON-able configuration."
     return hashlib.sha1(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
-# %% ../nbs/14_cache.ipynb #847cd950
+# %% ../nbs/14_cache.ipynb #93c5ba67
 def default_cache_dir() -> Path:
     "Where caches live: $NEURON_CONCEPTS_CACHE, else $XDG_CACHE_HOME/neuron_concepts, else ~/.cache/..."
     if os.environ.get('NEURON_CONCEPTS_CACHE'):
         return Path(os.environ['NEURON_CONCEPTS_CACHE'])
     return Path(os.environ.get('XDG_CACHE_HOME', Path.home() / '.cache')) / 'neuron_concepts'
 
-# %% ../nbs/14_cache.ipynb #a7fc4236
+# %% ../nbs/14_cache.ipynb #8d65f5e3
 def save_atomic(obj, path) -> Path:
     "`torch.save` to a temporary file in the same folder, then rename it to `path` (atomic)."
     path = Path(path)
@@ -50,7 +50,7 @@ def save_atomic(obj, path) -> Path:
         raise
     return path
 
-# %% ../nbs/14_cache.ipynb #d7182a7d
+# %% ../nbs/14_cache.ipynb #51b74ea4
 def load_cached(path, config: dict):
     "The data cached at `path` if it exists and was made by `config`, else None."
     path = Path(path)
@@ -66,7 +66,7 @@ def load_cached(path, config: dict):
         return None
     return obj['data']
 
-# %% ../nbs/14_cache.ipynb #e1adc3ba
+# %% ../nbs/14_cache.ipynb #82f4fd99
 def cache_put(path, config: dict, data) -> Path:
     "Save `data` with the `config` that made it (see `load_cached`)."
     return save_atomic({'config': json.loads(json.dumps(config, default=str)), 'data': data}, path)

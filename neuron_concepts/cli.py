@@ -27,7 +27,7 @@ _DEMO_OPTIONS = ('workers', 'device', 'cache_dir')  # what `demo` lets the user 
 def _flags(f) -> tuple:
     return f.metadata.get('flags') or ('--' + f.name.replace('_', '-'),)
 
-# %% ../nbs/07_cli.ipynb #95c8ad8d
+# %% ../nbs/07_cli.ipynb #ac07983e
 def _run_parser(p: argparse.ArgumentParser, demo: bool = False):
     "Add the options of `RunConfig` (all for `run`; the machine's for `demo`) to the parser `p`."
     p.add_argument('--out', required=True, help='output folder for concepts.csv, examples.csv, config.json')
@@ -56,7 +56,7 @@ def _run_parser(p: argparse.ArgumentParser, demo: bool = False):
     p.add_argument('--quiet', action='store_true', help='no progress bars')
     return p
 
-# %% ../nbs/07_cli.ipynb #6cc34890
+# %% ../nbs/07_cli.ipynb #05fac03a
 def _config_from_args(a, demo: bool = False) -> RunConfig:
     "The `RunConfig` of parsed arguments."
     if demo:
@@ -77,7 +77,7 @@ def _log_to_stderr():
         pkg.setLevel(logging.INFO)
         pkg.propagate = False
 
-# %% ../nbs/07_cli.ipynb #4badfcc0
+# %% ../nbs/07_cli.ipynb #18050f57
 def main(argv=None):
     "Entry point of the `neuron-concepts` command (and of `python -m neuron_concepts`): run, demo, evaluate."
     ap = argparse.ArgumentParser(
@@ -137,7 +137,7 @@ def evaluate_main(args) -> int:
     )
     return 0
 
-# %% ../nbs/07_cli.ipynb #34b282ae
+# %% ../nbs/07_cli.ipynb #db498973
 def add_evaluate_parser(sub):
     "Register the `evaluate` subcommand's arguments."
     p = sub.add_parser(

@@ -33,20 +33,20 @@ def resized_size(w: int, h: int, short: int = RESIZE) -> tuple:
         return short, int(short * h / w)
     return int(short * w / h), short
 
-# %% ../nbs/00_crop.ipynb #3b495efc
+# %% ../nbs/00_crop.ipynb #a15207d8
 def center_box(W: int, H: int, size: int = CROP) -> tuple:
     "The centred `size` box (left, top, right, bottom) in a W x H image, rounded as `CenterCrop` does."
     left, top = int(round((W - size) / 2.0)), int(round((H - size) / 2.0))
     return left, top, left + size, top + size
 
-# %% ../nbs/00_crop.ipynb #083f4122
+# %% ../nbs/00_crop.ipynb #ef0b6fba
 def peak_box(x: int, y: int, W: int, H: int, size: int = CROP) -> tuple:
     "The `size` box centred on pixel (x, y) and shifted to lie inside the W x H image."
     left = min(max(x - size // 2, 0), W - size)
     top = min(max(y - size // 2, 0), H - size)
     return left, top, left + size, top + size
 
-# %% ../nbs/00_crop.ipynb #62f0ec63
+# %% ../nbs/00_crop.ipynb #5bb73557
 def scale_box(box, W: int, H: int, w: int, h: int) -> tuple:
     "Map a box from the W x H resized image back to the w x h original (floats)."
     sx, sy = w / W, h / H
@@ -236,7 +236,7 @@ def _code_digest(code, h):
         else:
             h.update(repr(c).encode())
 
-# %% ../nbs/00_crop.ipynb #bb2c3957
+# %% ../nbs/00_crop.ipynb #ec49b24a
 def _value_digest(v, h, depth: int = 0):
     "Feed a captured value to hash `h`: tensors, arrays and modules by their bytes, containers item by item."
     if isinstance(v, torch.nn.Module):
@@ -258,7 +258,7 @@ def _value_digest(v, h, depth: int = 0):
     else:
         h.update(repr(v).encode())
 
-# %% ../nbs/00_crop.ipynb #c2866dad
+# %% ../nbs/00_crop.ipynb #050b0814
 def _callable_key(fn) -> str:
     "A stable cache name for a target function: its `key`, else its name and a digest of its code and values."
     key = getattr(fn, 'key', None)
@@ -378,7 +378,7 @@ def _cam_image(im: Image.Image, target: TargetModel, W: int, H: int, size: tuple
         return TF.to_tensor(im.resize(tuple(size), _PIL_FILTERS[target.interpolation]))
     return TF.to_tensor(TF.resize(im, target.resize, interpolation=InterpolationMode(target.interpolation)))
 
-# %% ../nbs/00_crop.ipynb #44444f9c
+# %% ../nbs/00_crop.ipynb #a8e40230
 def _gradcam(target: TargetModel, cam_layer: str = None):
     "(layer name, reshape transform, pytorch-grad-cam `GradCAM` on the layer); a clear error without a layer."
     from pytorch_grad_cam import GradCAM

@@ -67,14 +67,14 @@ def quick_gelu_tags() -> list:
         if not m.endswith('-quickgelu') and open_clip.get_pretrained_cfg(m, t).get('quick_gelu', False)
     ]
 
-# %% ../nbs/15_encoders.ipynb #2afb61e3
+# %% ../nbs/15_encoders.ipynb #68843de6
 def tag_quick_gelu(name: str, tag: str) -> bool:
     "Whether open_clip marks the weights `tag` of architecture `name` as trained with QuickGELU."
     import open_clip
 
     return bool(open_clip.get_pretrained_cfg(name, tag).get('quick_gelu', False))
 
-# %% ../nbs/15_encoders.ipynb #386df768
+# %% ../nbs/15_encoders.ipynb #cbbd1e79
 def config_quick_gelu(name: str) -> bool:
     "The activation open_clip's configuration `name` builds: QuickGELU only for the '-quickgelu' names."
     import open_clip
@@ -90,7 +90,7 @@ def file_sha256(path) -> str:
             h.update(block)
     return h.hexdigest()
 
-# %% ../nbs/15_encoders.ipynb #43c5916e
+# %% ../nbs/15_encoders.ipynb #61642ae7
 def checkpoint_id(path, sha256: str = None) -> str:
     "Cache identity of a checkpoint file: its content (SHA-256, 16 hex digits), not its name or size."
     return 'file:' + (sha256 or file_sha256(path))[:16]
@@ -118,7 +118,7 @@ def _published_digests(url: str) -> list:
     m = re.search(r'-([0-9a-f]{8,64})\.[A-Za-z]+$', parts[-1])
     return out + ([m.group(1)] if m else [])
 
-# %% ../nbs/15_encoders.ipynb #2769e063
+# %% ../nbs/15_encoders.ipynb #a9e72a26
 def _hf_cache_repo(path) -> str | None:
     "The Hugging Face repository 'org/name' whose cache folder (models--org--name) holds `path`, if any."
     for p in (Path(path), Path(path).resolve()):
@@ -127,7 +127,7 @@ def _hf_cache_repo(path) -> str | None:
                 return '/'.join(part.split('--')[1:3])
     return None
 
-# %% ../nbs/15_encoders.ipynb #4613691a
+# %% ../nbs/15_encoders.ipynb #b79aa20c
 def checkpoint_quick_gelu(name: str, path, sha256: str = None) -> tuple:
     "Whether a local checkpoint of `name` needs QuickGELU, and why: (quick_gelu, reason)."
     import open_clip
@@ -383,7 +383,7 @@ def load_minilm(device=None):
         if bars:
             hf_logging.enable_progress_bar()
 
-# %% ../nbs/15_encoders.ipynb #bd113250
+# %% ../nbs/15_encoders.ipynb #95f1f1ce
 class MiniLMText:
     "Text encoder wrapper around a sentence-transformers model: normalised float32 features on the CPU."
 
@@ -482,7 +482,7 @@ def check_jpeg_quality(quality) -> int | None:
         )
     return int(quality)
 
-# %% ../nbs/15_encoders.ipynb #7c9e2898
+# %% ../nbs/15_encoders.ipynb #9bdf107d
 def jpeg_reencode(im: Image.Image, quality: int = 75) -> Image.Image:
     "`im` written as a JPEG of `quality` (PIL's other defaults: 4:2:0, baseline) and decoded again, in memory"
     buf = io.BytesIO()

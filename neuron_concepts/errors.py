@@ -12,6 +12,6 @@ __all__ = ['NeuronConceptsError', 'BadImage']
 class NeuronConceptsError(ValueError):
     "An error in the user's input (argument, file or folder); the message names it."
 
-# %% ../nbs/10_errors.ipynb #fe728696
+# %% ../nbs/10_errors.ipynb #006a5c2d
 class BadImage(NeuronConceptsError):
     "An image file that cannot be decoded; a probe run skips it and counts it."

@@ -30,12 +30,12 @@ def ground_truth(class_lines=None) -> list:
     "Per class: its ', '-separated names, lower-cased (duplicates kept)."
     return [[g.lower() for g in line.split(', ')] for line in (class_lines or imagenet_classes())]
 
-# %% ../nbs/04_eval.ipynb #93e8a662
+# %% ../nbs/04_eval.ipynb #9a68b98f
 def clean_prediction(concept: str, template: str = TEMPLATE_PREFIX) -> str:
     "A predicted concept as WWW compares it: template removed, lower-cased."
     return concept.replace(template, '').lower()
 
-# %% ../nbs/04_eval.ipynb #6d863ec6
+# %% ../nbs/04_eval.ipynb #8a114e5a
 def prediction_lists(concepts: dict, units) -> dict:
     "Per unit: the cleaned predictions, best first, or ['none'] when the unit has no concept."
     return {u: [clean_prediction(c) for c in concepts.get(u, [])] or ['none'] for u in units}
@@ -45,20 +45,20 @@ def hit(P: list, G: list) -> float:
     "1.0 if any prediction equals any ground-truth word, else 0.0."
     return float(any(p in G for p in P))
 
-# %% ../nbs/04_eval.ipynb #3454acc3
+# %% ../nbs/04_eval.ipynb #533f55ab
 def precision_recall_f1(P: list, G: list) -> tuple:
     "WWW's precision, recall and F1: set intersection over list lengths."
     inter = len(set(P) & set(G))
     prec, rec = inter / len(P), inter / len(G)
     return prec, rec, (0.0 if prec + rec == 0 else 2 * prec * rec / (prec + rec))
 
-# %% ../nbs/04_eval.ipynb #bcaef564
+# %% ../nbs/04_eval.ipynb #c0ecf988
 def pair_cos(P: list, G: list, embed) -> float:
     "Mean cosine over all |P| x |G| pairs of `embed`ded words (each cosine capped at 1), as WWW's CLIP cos."
     e = embed(P + G)
     return float((e[: len(P)] @ e[len(P) :].T).clamp(max=1.0).mean())
 
-# %% ../nbs/04_eval.ipynb #4897eb12
+# %% ../nbs/04_eval.ipynb #f89b32f3
 def pred_mean_cos(P: list, G: list, embed) -> float:
     "For each prediction the mean cosine to all ground truths, then the mean over predictions (WWW's mpnet)."
     e = embed(P + G)
@@ -81,7 +81,7 @@ class TextEmbedder:
     def __repr__(self):
         return f'TextEmbedder({self.name})'
 
-# %% ../nbs/04_eval.ipynb #89f3af46
+# %% ../nbs/04_eval.ipynb #4991fd74
 def clip_text_embedder(name: str = 'ViT-B-16', weights: str = 'openai', device=None) -> TextEmbedder:
     "CLIP text embeddings of raw words (the paper's CLIP cos: ViT-B/16, OpenAI weights)."
     from neuron_concepts.encoders import OpenClipEncoder
@@ -142,7 +142,7 @@ def mean_stderr(values) -> tuple:
     v = np.asarray(values, dtype=np.float64)
     return float(v.mean() * 100), float(v.std() / math.sqrt(len(v)) * 100)
 
-# %% ../nbs/04_eval.ipynb #eca1de25
+# %% ../nbs/04_eval.ipynb #cb162ff9
 def evaluate_concepts(
     concepts: dict,  # method -> {unit: [concept, ...] best first}
     units,  # the units explained (final-layer, unit i = class i)
@@ -210,7 +210,7 @@ def slot_label(metric: str, encoder: str) -> str:
         return 'mpnet cos' if 'mpnet' in encoder else f'text cos [{encoder}; not mpnet]'
     return METRIC_NAMES[metric]
 
-# %% ../nbs/04_eval.ipynb #475579f7
+# %% ../nbs/04_eval.ipynb #839ae92c
 def markdown_table(metrics: dict, concept_set: str = '') -> str:
     "A Table-1 style markdown table: one row per method, mean +- standard error (x100)."
     ms = [m for m in ('clip_cos', 'mpnet_cos', 'f1', 'hit_rate') if any(m in v for v in metrics.values())]
@@ -222,7 +222,7 @@ def markdown_table(metrics: dict, concept_set: str = '') -> str:
         lines.append('| ' + ' | '.join([meth, concept_set] + cells) + ' |')
     return '\n'.join(lines)
 
-# %% ../nbs/04_eval.ipynb #110d37e8
+# %% ../nbs/04_eval.ipynb #e5734208
 def evaluate_run(
     out, clip_embed: TextEmbedder = None, mpnet_embed: TextEmbedder = None, device=None, write: bool = True
 ) -> dict:

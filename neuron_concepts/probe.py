@@ -123,7 +123,7 @@ def _walk_images(root: Path):
             if name.lower().endswith(IMAGE_EXTENSIONS):
                 yield Path(dirpath) / name
 
-# %% ../nbs/12_probe.ipynb #100ec9d9
+# %% ../nbs/12_probe.ipynb #5b8ddf8b
 def _read_labels_csv(path: Path) -> dict:
     "Read a `file,label` CSV into {relative file: class index}."
     try:
@@ -145,7 +145,7 @@ def _read_labels_csv(path: Path) -> dict:
             ) from None
     return out
 
-# %% ../nbs/12_probe.ipynb #68ded483
+# %% ../nbs/12_probe.ipynb #deede563
 def _label_from_name(rel: str, wnid_index: dict) -> int:
     "Class index from an ImageNet wnid starting the file name or the nearest folder name, else -1."
     parts = Path(rel).parts
@@ -155,7 +155,7 @@ def _label_from_name(rel: str, wnid_index: dict) -> int:
             return wnid_index[m.group(1)]
     return -1
 
-# %% ../nbs/12_probe.ipynb #c95788a7
+# %% ../nbs/12_probe.ipynb #80f58cd8
 def _digest(path: Path) -> str:
     h = hashlib.sha1()
     with open(path, 'rb') as f:
@@ -254,7 +254,7 @@ class ProbeImages(torch.utils.data.Dataset):
         except BadImage as e:
             return i, None, str(e)
 
-# %% ../nbs/12_probe.ipynb #cd125416
+# %% ../nbs/12_probe.ipynb #05406e66
 def collate_probe(items):
     "Stack the good items of a batch; return (indices, batch or None, {index: reason} for the bad ones)."
     good = [(i, x) for i, x, _ in items if x is not None]
@@ -263,7 +263,7 @@ def collate_probe(items):
         return [], None, bad
     return [i for i, _ in good], torch.stack([x for _, x in good]), bad
 
-# %% ../nbs/12_probe.ipynb #4f0bccb4
+# %% ../nbs/12_probe.ipynb #99f86954
 def probe_loader(
     probe, fn, indices=None, batch_size: int = 32, num_workers: int = 0, batch_sampler=None, device=None
 ):

@@ -26,19 +26,19 @@ def data_path(*parts) -> Path:
     "Path of a file shipped in the package's `data` folder."
     return Path(str(importlib.resources.files('neuron_concepts'))).joinpath('data', *parts)
 
-# %% ../nbs/11_resources.ipynb #0e22fa33
+# %% ../nbs/11_resources.ipynb #aead0518
 @functools.cache
 def imagenet_classes() -> tuple:
     "The 1,000 ImageNet class lines ('tench, Tinca tinca', ...); line i is class i."
     return tuple(data_path('concepts', 'imagenet_labels.txt').read_text(encoding='utf-8').splitlines())
 
-# %% ../nbs/11_resources.ipynb #94af281e
+# %% ../nbs/11_resources.ipynb #3ba4fb8a
 @functools.cache
 def imagenet_wnids() -> tuple:
     "The 1,000 ImageNet WordNet ids in class order ('n01440764', ...)."
     return tuple(data_path('imagenet_wnids.txt').read_text(encoding='utf-8').split())
 
-# %% ../nbs/11_resources.ipynb #325f26dc
+# %% ../nbs/11_resources.ipynb #82fe8dfc
 def bundled_probe() -> Path:
     "Folder of the bundled probe set (502 ImageNet images, with `labels.csv`)."
     return data_path('probe')
@@ -161,7 +161,7 @@ def mpnet_parts() -> list:
         )
     return paths
 
-# %% ../nbs/11_resources.ipynb #0962e79c
+# %% ../nbs/11_resources.ipynb #aacd5bae
 def mpnet_available() -> bool:
     "Whether the five parts of all-mpnet-base-v2 are installed."
     try:
@@ -227,7 +227,7 @@ def _is_assembled(dest: Path, sha256: str) -> bool:
         and all((dest / n).is_file() and (dest / n).stat().st_size == s for n, s in info['files'].items())
     )
 
-# %% ../nbs/11_resources.ipynb #e2aa3de6
+# %% ../nbs/11_resources.ipynb #9a30a64f
 def assemble_split_zip(
     parts,  # the part files, in order (joined, their bytes are one zip)
     dest,  # folder to hold the extracted model (made atomically)
@@ -327,7 +327,7 @@ def _offline():
             else:
                 os.environ[k] = v
 
-# %% ../nbs/11_resources.ipynb #34b78c9a
+# %% ../nbs/11_resources.ipynb #132f291c
 def load_sentence_transformer(folder, device=None):
     "A sentence-transformers model from a local folder, offline (no hub look-up), without a progress bar."
     from sentence_transformers import SentenceTransformer
@@ -346,7 +346,7 @@ def load_sentence_transformer(folder, device=None):
         if bars:
             hf_logging.enable_progress_bar()
 
-# %% ../nbs/11_resources.ipynb #1da0278d
+# %% ../nbs/11_resources.ipynb #03a77d51
 def load_mpnet(device=None, cache_dir=None):
     "all-mpnet-base-v2 from its PyPI parts, offline; an error says how to install them."
     return load_sentence_transformer(mpnet_model_dir(cache_dir), device)

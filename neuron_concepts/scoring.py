@@ -62,7 +62,7 @@ def check_alpha(alpha: float) -> float:
         raise NeuronConceptsError(f'alpha must be in (0, 1], not {alpha}')
     return float(alpha)
 
-# %% ../nbs/03_scoring.ipynb #26455c5c
+# %% ../nbs/03_scoring.ipynb #ebe6d858
 def select_concepts(S: torch.Tensor, alpha: float = 0.95) -> list:
     "Per row of S: the (concept index, score) pairs with score > alpha * max, best first; none if max <= 0."
     alpha = check_alpha(alpha)

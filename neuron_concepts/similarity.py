@@ -18,7 +18,7 @@ def cosine(v: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     "Cosine similarity matrix (len(v), len(t)) between the rows of `v` and of `t`."
     return F.normalize(v.float(), dim=-1) @ F.normalize(t.float(), dim=-1).T
 
-# %% ../nbs/02_similarity.ipynb #42c64a53
+# %% ../nbs/02_similarity.ipynb #0891b962
 def check_kappa(kappa: float) -> float:
     "Validate t-vMF's concentration: the similarity is increasing in the cosine only for kappa > -1/2."
     if not np.isfinite(kappa) or kappa <= -0.5:
@@ -27,7 +27,7 @@ def check_kappa(kappa: float) -> float:
         )
     return float(kappa)
 
-# %% ../nbs/02_similarity.ipynb #334833bf
+# %% ../nbs/02_similarity.ipynb #9b22b6ce
 def tvmf(c: torch.Tensor, kappa: float = 16.0) -> torch.Tensor:
     "t-vMF similarity (1 + c) / (1 + kappa (1 - c)) - 1 of cosines `c` (Kobayashi, CVPR 2021)."
     kappa = check_kappa(kappa)

@@ -46,7 +46,7 @@ def tiny_run(cache_dir=None, **kw):
     )
     return run(RunConfig(**{**cfg, **kw}), progress=False)
 
-# %% ../nbs/19_testing.ipynb #a1c3caeb
+# %% ../nbs/19_testing.ipynb #23429628
 class TinyCNN(nn.Module):
     "A user's own small CNN: two conv blocks, global pooling and a 10-class head."
 
@@ -64,20 +64,20 @@ class TinyCNN(nn.Module):
     def forward(self, x):
         return self.head(self.pool(self.features(x)).flatten(1))
 
-# %% ../nbs/19_testing.ipynb #4fa18ba5
+# %% ../nbs/19_testing.ipynb #38d97205
 def tiny_cnn(seed: int = 0) -> TinyCNN:
     "A seeded `TinyCNN` (the caller's random state is left alone)."
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+        torch.random.default_generator.manual_seed(seed)
         return TinyCNN().eval()
 
-# %% ../nbs/19_testing.ipynb #10674315
+# %% ../nbs/19_testing.ipynb #6c61a17e
 def tiny_vit(seed: int = 0, image_size: int = 32):
     "A seeded tiny torchvision ViT (patch 8, 2 layers) with a random (non-zero) 10-class head."
     from torchvision.models import VisionTransformer
 
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+        torch.random.default_generator.manual_seed(seed)
         m = VisionTransformer(
             image_size=image_size,
             patch_size=8,

@@ -35,7 +35,7 @@ def test_readme_python_example(workdir):
     assert len(code.strip().splitlines()) <= 10
     r = subprocess.run([sys.executable, '-c', code], cwd=workdir, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.strip().startswith('['), r.stdout          # a list of concept words
+    assert r.stdout.strip().startswith('{0: ['), r.stdout      # each unit's concept words
     import pandas as pd
     ex = pd.read_csv(workdir / 'runs' / 'mine' / 'examples.csv')
     assert set(ex.layer) == {'layer3', 'layer4'}

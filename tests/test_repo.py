@@ -51,3 +51,20 @@ def test_committed_figures_are_small():
                         kb = len(base64.b64decode(''.join(data))) / 1024
                         if kb > 310: big.append(f'{p.name}: {mime} of {kb:.0f} KB')
     assert not big, '\n'.join(big)
+
+
+def test_every_export_has_its_test_next_to_it():
+    "Each exported definition is followed by its own test cell (markdown may come between)."
+    lonely = []
+    for p in sorted((ROOT / 'nbs').glob('[0-9]*.ipynb')):
+        cells = json.loads(p.read_text(encoding='utf-8'))['cells']
+        for i, c in enumerate(cells):
+            src = ''.join(c['source'])
+            if c['cell_type'] != 'code' or not src.startswith('#| export'): continue
+            first = src.split('\n')[1] if '\n' in src else ''
+            if first.startswith(('import ', 'from ')): continue   # the module's imports
+            j = i + 1
+            while j < len(cells) and cells[j]['cell_type'] == 'markdown': j += 1
+            nxt = ''.join(cells[j]['source']) if j < len(cells) else ''
+            if j >= len(cells) or nxt.startswith(('#| export', '#| hide')): lonely.append(f'{p.name}: {first[:70]}')
+    assert not lonely, '\n'.join(lonely)

@@ -17,7 +17,15 @@ from tqdm.auto import tqdm
 from .errors import NeuronConceptsError
 from .resources import imagenet_classes
 from .probe import ProbeSet, probe_loader
-from .models import TargetModel, load_target, model_device, check_amp, effective_amp, autocast
+from neuron_concepts.models import (
+    RESIZE,
+    TargetModel,
+    load_target,
+    model_device,
+    check_amp,
+    effective_amp,
+    autocast,
+)
 from .crop import Crops, original_crop
 from .cache import config_key, load_cached, cache_put
 
@@ -494,7 +502,7 @@ def jpeg_reencode(im: Image.Image, quality: int = 75) -> Image.Image:
 
 # %% ../nbs/15_encoders.ipynb #5a4d74ac
 def encoder_view(
-    im, crops: Crops, i: int, resize: int = 256, jpeg_roundtrip: int = None
+    im, crops: Crops, i: int, resize: int = RESIZE, jpeg_roundtrip: int = None
 ):  # JPEG quality of WWW's saved files (75), None: off
     "What the encoder sees of probe image `i`: the whole image (centre crops) or its full-resolution CAM box."
     view = im if crops.method == 'center' else original_crop(im, crops.boxes[i], resize)
@@ -506,7 +514,7 @@ def encode_images(
     probe: ProbeSet,
     crops: Crops,
     indices,
-    resize: int = 256,
+    resize: int = RESIZE,
     batch_size: int = 64,
     num_workers: int = 0,
     progress: bool = True,

@@ -204,8 +204,9 @@ class RunResult:
         idx, feats = self.img_feats[crop]
         pos = {int(i): j for j, i in enumerate(idx)}
         rows = np.vectorize(pos.get)(self.reps[crop][0])
+        kappa = self.config.kappa if kappa is None else kappa
         return concept_scores(
-            feats, rows, self.text, self.base, sim, self.config.kappa if kappa is None else kappa
+            feats, rows, self.text, self.base, sim, kappa, device=self.info.get('score_device')
         )
 
     def concepts(self, method: str, unit: int) -> list:
@@ -451,6 +452,7 @@ def run(config: RunConfig, progress: bool = True) -> Explanation:
             text,
             base,
             {},
+            info=dict(score_device=str(encoder.device)),  # the scores are computed where the encoder runs
             target=target,
         )
         for m in cfg.methods:
@@ -480,6 +482,7 @@ def run(config: RunConfig, progress: bool = True) -> Explanation:
         encoder_is_clip=encoder.is_clip,
         target=target.config(),
         final_layer=target.final_layer,
+        score_device=str(encoder.device),
         stages=cache.log,
         seconds={k: round(v, 2) for k, v in times.items()},
     )

@@ -13,5 +13,5 @@ from .outputs import write_outputs
 from .eval import evaluate_run
 
 __all__ = ['explain', 'run', 'RunConfig', 'Explanation', 'RunResult', 'demo_config', 'read_probe', 'ProbeSet',
-           'load_model', 'wrap_model', 'TargetModel', 'load_encoder', 'load_concepts', 'ConceptSet', 'write_outputs',
-           'evaluate_run', 'NeuronConceptsError']
+           'load_model', 'wrap_model', 'TargetModel', 'load_encoder', 'load_concepts', 'ConceptSet',
+           'write_outputs', 'evaluate_run', 'NeuronConceptsError']

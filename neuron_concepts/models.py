@@ -544,15 +544,15 @@ def _file_id(path: Path) -> str:
     return 'file:' + h.hexdigest()[:16]
 
 # %% ../nbs/13_models.ipynb #7b61225e
-def _load_state(path, what: str) -> dict:
-    "The state dict in checkpoint `path` (or under its 'state_dict' key)."
-    path = Path(path)
+def _load_state(path, what: str = '') -> dict:
+    "The state dict in checkpoint `path` (or under its 'state_dict' key); errors name the file and `what`."
+    path, name = Path(path), f'{what} weights file'.strip()
     if not path.is_file():
-        raise NeuronConceptsError(f'{what} weights file {path} does not exist')
+        raise NeuronConceptsError(f'{name} {path} does not exist')
     try:
         sd = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as e:
-        raise NeuronConceptsError(f'{what} weights file {path} cannot be loaded ({_one_line(e)})') from None
+        raise NeuronConceptsError(f'{name} {path} cannot be loaded ({_one_line(e)})') from None
     return sd.get('state_dict', sd) if isinstance(sd, dict) else sd
 
 # %% ../nbs/13_models.ipynb #284343de
@@ -646,14 +646,8 @@ def available_models() -> list:
 # %% ../nbs/13_models.ipynb #2793515c
 def _read_state(path) -> dict:
     "The state dict in a checkpoint: bare, or under 'state_dict', 'model', 'model_state_dict'; no 'module.'."
-    path = Path(path)
-    if not path.is_file():
-        raise NeuronConceptsError(f'weights file {path} does not exist')
-    try:
-        sd = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e:
-        raise NeuronConceptsError(f'weights file {path} cannot be loaded ({_one_line(e)})') from None
-    for k in ('state_dict', 'model', 'model_state_dict'):
+    sd = _load_state(path)   # reads the file, with its errors, and unwraps 'state_dict'
+    for k in ('model', 'model_state_dict'):
         if isinstance(sd, dict) and isinstance(sd.get(k), dict):
             sd = sd[k]
             break

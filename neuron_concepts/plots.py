@@ -118,26 +118,9 @@ def show_similarity_distributions(
     cs, cb = cosine(v, t), cosine(v, base[None])
     d_cos = (cs - cb).flatten().numpy()
     d_tv = (tvmf(cs, kappa) - tvmf(cb, kappa)).flatten().numpy()
-    sns.histplot(
-        d_cos,
-        ax=a1,
-        stat='density',
-        bins=120,
-        color='tab:blue',
-        alpha=0.5,
-        label=f'cosine (sd {d_cos.std():.3f})',
-        element='step',
-    )
-    sns.histplot(
-        d_tv,
-        ax=a1,
-        stat='density',
-        bins=120,
-        color='tab:red',
-        alpha=0.5,
-        label=f't-vMF $\\kappa$={kappa:g} (sd {d_tv.std():.3f})',
-        element='step',
-    )
+    for d, color, name in ((d_cos, 'tab:blue', 'cosine'), (d_tv, 'tab:red', f't-vMF $\\kappa$={kappa:g}')):
+        sns.histplot(d, ax=a1, stat='density', bins=120, color=color, alpha=0.5, element='step',
+                     label=f'{name} (sd {d.std():.3f})')
     a1.set(xlabel='sim(v, t) - sim(v, t_tem)', title=f'{v.shape[0]} images x {t.shape[0]} concepts')
     a1.legend(fontsize=8)
     fig.tight_layout()

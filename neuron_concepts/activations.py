@@ -16,13 +16,13 @@ from tqdm.auto import tqdm
 from .errors import NeuronConceptsError
 from .probe import ProbeSet, probe_loader
 from .models import TargetModel, get_layer, check_amp, effective_amp, autocast
-from .crop import Crops, crop_pixels
+from .crop import Crops, crop_pixels, gradcam_crops
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
 __all__ = ['log', 'REDUCTIONS', 'TOKEN_REDUCTIONS', 'reduce_output', 'LayerRecorder', 'Activations', 'record_activations',
-           'top_k']
+           'record_gradcam_activations', 'top_k']
 
 # %% ../nbs/01_activations.ipynb #061cd465
 REDUCTIONS = ('mean', 'max')
@@ -152,6 +152,50 @@ class Activations:
         n, u = self.values.shape[0], self.n_units
         return f'Activations({self.layer!r}: {n} images x {u} units, {bad} unreadable)'
 
+# %% ../nbs/01_activations.ipynb #1d6ae9bd
+def _record_batches(target, layers, reduce, tokens, batches, n, valid, failed, amp, bar) -> dict:
+    "Run `batches` of (indices, [0, 1] images, unreadable) through the model: an (n, units) tensor per layer."
+    dev, store = target.device, {}
+    with LayerRecorder(target, layers, reduce, tokens) as rec, torch.inference_mode():
+        for idx, x, bad in batches:
+            for i, err in bad.items():
+                valid[i] = False
+                failed[i] = err
+            if idx:
+                x = target.normalize(x.to(dev, non_blocking=True))
+                if dev.type == 'cuda':
+                    x = x.contiguous(memory_format=torch.channels_last)
+                with autocast(amp, dev):
+                    out = target.model(x)
+                got = rec.pop()
+                if isinstance(out, (tuple, list)):
+                    out = out[0]
+                if isinstance(out, torch.Tensor) and out.ndim == 2:
+                    got['logits'] = out.detach().float().cpu()
+                for name, v in got.items():
+                    if name not in store:
+                        store[name] = torch.full((n, v.shape[1]), float('nan'))
+                    store[name][torch.as_tensor(idx)] = v
+            bar.update(len(idx) + len(bad))
+    return store
+
+# %% ../nbs/01_activations.ipynb #57ffb1d1
+def _layer_activations(store, crops, target, reduce, tokens, amp, valid, failed) -> dict:
+    "One `Activations` per recorded layer, each with the configuration that made it."
+    if not store:
+        raise NeuronConceptsError('no probe image could be read')
+    cfg = dict(
+        crops.config,
+        reduce=reduce,
+        tokens=tokens or ('cls' if target.class_tokens else reduce),
+        **({'amp': amp} if amp else {}),
+        **{f'target_{k}': v for k, v in target.config().items()},
+    )
+    return {
+        name: Activations(name, v, valid.copy(), dict(failed), dict(cfg, layer=name))
+        for name, v in store.items()
+    }
+
 # %% ../nbs/01_activations.ipynb #bcb3b2a0
 def record_activations(
     probe: ProbeSet,  # the probe images
@@ -179,42 +223,75 @@ def record_activations(
 
     todo = np.flatnonzero(valid)
     dl = probe_loader(probe, load, todo, batch_size=batch_size, num_workers=num_workers, device=dev)
-    store = {}
     bar = tqdm(total=len(todo), desc=f'activations ({crops.method} crops)', disable=not progress, leave=False)
-    with LayerRecorder(target, layers, reduce, tokens) as rec, torch.inference_mode(), bar:
-        for idx, x, bad in dl:
-            for i, err in bad.items():
-                valid[i] = False
-                failed[i] = err
-            if idx:
-                x = target.normalize(x.to(dev, non_blocking=True))
-                if dev.type == 'cuda':
-                    x = x.contiguous(memory_format=torch.channels_last)
-                with autocast(amp, dev):
-                    out = target.model(x)
-                got = rec.pop()
-                if isinstance(out, (tuple, list)):
-                    out = out[0]
-                if isinstance(out, torch.Tensor) and out.ndim == 2:
-                    got['logits'] = out.detach().float().cpu()
-                for name, v in got.items():
-                    if name not in store:
-                        store[name] = torch.full((n, v.shape[1]), float('nan'))
-                    store[name][torch.as_tensor(idx)] = v
-            bar.update(len(idx) + len(bad))
-    if not store:
-        raise NeuronConceptsError('no probe image could be read')
-    cfg = dict(
-        crops.config,
-        reduce=reduce,
-        tokens=tokens or ('cls' if target.class_tokens else reduce),
-        **({'amp': amp} if amp else {}),
-        **{f'target_{k}': v for k, v in target.config().items()},
+    with bar:
+        store = _record_batches(target, layers, reduce, tokens, dl, n, valid, failed, amp, bar)
+    return _layer_activations(store, crops, target, reduce, tokens, amp, valid, failed)
+
+# %% ../nbs/01_activations.ipynb #eb406a1a
+def record_gradcam_activations(
+    probe: ProbeSet,  # the probe images
+    target: TargetModel,  # the model
+    layers=None,  # a layer name or a list of names (default: the final layer)
+    reduce: str = 'mean',  # how a channel's map becomes one value
+    tokens: str = None,  # how a transformer unit's tokens become one value
+    cam_target='pred',  # Grad-CAM's target (see `gradcam_crops`)
+    cam_layer: str = None,  # Grad-CAM's layer (default: `target.cam_layer`)
+    cam_batch_size: int = 8,  # images per Grad-CAM batch
+    batch_size: int = 64,  # crops per forward pass
+    num_workers: int = 0,  # image-decoding worker processes
+    amp=None,  # autocast of the activation pass: None, 'bf16' or 'fp16'
+    cam_max_side: int = 1024,  # cap on the long side of the Grad-CAM input
+    progress: bool = True,  # show progress bars
+) -> tuple:
+    "(Grad-CAM `Crops`, activations of each layer on them), each image decoded once for the two passes."
+    layers = layers if layers is not None else target.final_layer
+    if layers is None:
+        raise NeuronConceptsError(f'{target.name} has no final layer: name the layers to record')
+    layers = [layers] if isinstance(layers, str) else list(layers)
+    amp = effective_amp(check_amp(amp), target.device)
+    pixels = {}  # the crops' bytes, cut from the Grad-CAM inputs
+
+    def keep(idx, x, boxes):
+        for i, xi, (l, t, r, b) in zip(idx, x, boxes.tolist()):
+            pixels[i] = (xi[:, t:b, l:r] * 255).round_().to(torch.uint8).cpu()  # exactly the decoded bytes
+
+    crops = gradcam_crops(
+        probe,
+        target,
+        cam_target,
+        cam_layer,
+        cam_batch_size,
+        num_workers,
+        cam_max_side,
+        progress,
+        on_batch=keep,
     )
-    return {
-        name: Activations(name, v, valid.copy(), dict(failed), dict(cfg, layer=name))
-        for name, v in store.items()
-    }
+    valid, failed = crops.valid.copy(), dict(crops.failed)
+    rest = [int(i) for i in np.flatnonzero(valid) if int(i) not in pixels]  # Grad-CAM input resampled
+
+    def load(i, im):
+        px = crop_pixels(im, crops.boxes[i], target.resize, target.crop, target.interpolation)
+        return torch.from_numpy(np.array(px)).permute(2, 0, 1).contiguous()
+
+    if rest:  # decoded again, the one case where the crop is not a window of the Grad-CAM input
+        for idx, x, bad in probe_loader(probe, load, rest, batch_size=batch_size, num_workers=num_workers):
+            pixels.update(zip(idx, x))
+            failed.update(bad)
+            valid[list(bad)] = False
+    todo = np.flatnonzero(valid)
+
+    def batches():  # the batches `record_activations` would make: the same rows, the same numbers
+        for j in range(0, len(todo), batch_size):
+            idx = [int(i) for i in todo[j : j + batch_size]]
+            yield idx, torch.stack([pixels.pop(i) for i in idx]).float().div(255), {}
+
+    bar = tqdm(total=len(todo), desc='activations (gradcam crops)', disable=not progress, leave=False)
+    with bar:
+        store = _record_batches(
+            target, layers, reduce, tokens, batches(), len(probe), valid, failed, amp, bar
+        )
+    return crops, _layer_activations(store, crops, target, reduce, tokens, amp, valid, failed)
 
 # %% ../nbs/01_activations.ipynb #bedf2b11
 def top_k(acts: Activations, k: int = 40, units=None) -> tuple:

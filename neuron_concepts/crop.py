@@ -4,12 +4,13 @@
 
 # %% ../nbs/00_crop.ipynb #988714ed
 from __future__ import annotations
-import functools, hashlib, logging
+import contextlib, functools, hashlib, logging
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 import torchvision.transforms.functional as TF
 from torchvision.transforms import InterpolationMode
 from PIL import Image
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 # %% auto #0
 __all__ = ['log', 'MAX_RESIZED_SIDE', 'resized_size', 'center_box', 'peak_box', 'scale_box', 'crop_pixels', 'original_crop',
            'Crops', 'center_crops', 'cam_input_size', 'ClassTarget', 'PredictedClass', 'CamTarget', 'cam_target',
-           'peak_of', 'gradcam_crops', 'crop_images', 'gradcam_map']
+           'peak_of', 'head_only_backward', 'gradcam_crops', 'crop_images', 'gradcam_map']
 
 # %% ../nbs/00_crop.ipynb #7076178b
 def resized_size(w: int, h: int, short: int = RESIZE) -> tuple:
@@ -396,16 +397,46 @@ def _gradcam(target: TargetModel, cam_layer: str = None):
     )
     return name, reshape, cam
 
+# %% ../nbs/00_crop.ipynb #11747bfd
+def _cut_graph(out):
+    "`out` (a tensor, or a tuple or list of them) cut from the graph: detached, requiring grad, copied."
+    if not torch.is_grad_enabled():  # an inference pass through the same model
+        return out
+    if isinstance(out, torch.Tensor):
+        return out.detach().requires_grad_(out.is_floating_point()).clone()
+    if isinstance(out, (tuple, list)):
+        return type(out)(_cut_graph(o) for o in out)
+    return out
+
+# %% ../nbs/00_crop.ipynb #306edd9a
+@contextlib.contextmanager
+def head_only_backward(
+    model: nn.Module,  # the target model
+    layer: nn.Module,  # the Grad-CAM layer: the backward pass starts here
+):
+    "Within: parameters frozen and `layer`'s output cut from the graph: backward runs through the head alone."
+    flags = [(p, p.requires_grad) for p in model.parameters()]
+    handle = layer.register_forward_hook(lambda m, args, out: _cut_graph(out), prepend=True)
+    try:
+        for p, _ in flags:
+            p.requires_grad_(False)
+        yield model
+    finally:
+        handle.remove()
+        for p, f in flags:
+            p.requires_grad_(f)
+
 # %% ../nbs/00_crop.ipynb #37b30f74
 def gradcam_crops(
     probe: ProbeSet,  # the probe images
     target: TargetModel,  # the model whose Grad-CAM places the crop
     cam_target='pred',  # 'pred', 'label', a class index, or a function (`cam_target`)
     cam_layer: str = None,  # Grad-CAM's layer (default: `target.cam_layer`)
-    batch_size: int = 8,  # images per Grad-CAM batch (forward + backward: memory grows)
+    batch_size: int = 8,  # images per Grad-CAM batch (a forward pass, and a backward through the head)
     num_workers: int = 0,  # image-decoding worker processes
     cam_max_side: int = 1024,  # cap on the long side of the Grad-CAM input
     progress: bool = True,  # show a progress bar
+    on_batch=None,  # on_batch(idx, x, boxes) after each batch: its [0, 1] inputs that are the resized images
 ) -> Crops:
     "The proposed crops: a `target.crop` box centred on the Grad-CAM peak (centre if the map is empty)."
     ct = CamTarget.of(cam_target).check(target)
@@ -441,7 +472,7 @@ def gradcam_crops(
         device=target.device,
     )
     bar = tqdm(total=len(probe), desc='Grad-CAM crops', disable=not progress, leave=False)
-    with cam_obj as cam, bar:
+    with head_only_backward(target.model, get_layer(target.model, layer_name)), cam_obj as cam, bar:
         for idx, x, bad in dl:
             for i, err in bad.items():
                 crops.valid[i] = False
@@ -449,7 +480,8 @@ def gradcam_crops(
             if idx:
                 if isinstance(reshape, TokenGrid):
                     reshape.input_hw = tuple(x.shape[-2:])
-                x = target.normalize(x.to(target.device))
+                raw = x.to(target.device)
+                x = target.normalize(raw)
                 maps = cam(input_tensor=x, targets=ct.callables(probe.labels, idx))
                 classes = ct.classes(cam.outputs, probe.labels, idx)
                 cam.outputs = None  # drop the retained graph of this batch before the next one is built
@@ -463,6 +495,11 @@ def gradcam_crops(
                     x_, y_ = int((pk[0] + 0.5) * W / Wc), int((pk[1] + 0.5) * H / Hc)  # in the resized image
                     crops.peaks[i] = (x_, y_)
                     crops.boxes[i] = peak_box(x_, y_, W, H, target.crop)
+                same = [j for j, i in enumerate(idx) if tuple(cam_sizes[i]) == tuple(crops.resized[i])]
+                if (
+                    on_batch is not None and same
+                ):  # x is the resized image itself: the crops can be cut from it
+                    on_batch([idx[j] for j in same], raw[same], crops.boxes[[idx[j] for j in same]])
             bar.update(len(idx) + len(bad))
     if crops.fallback.any():
         log.info('Grad-CAM map empty for %d images: centre crop used', int(crops.fallback.sum()))
@@ -497,10 +534,10 @@ def gradcam_map(
     W, H = resized_size(*im.size, target.resize)
     size = cam_input_size(W, H, max_side, target.input_size, target.input_multiple)
     x = target.normalize(_cam_image(im, target, W, H, size)[None].to(target.device))
-    _, reshape, cam = _gradcam(target, cam_layer)
+    name, reshape, cam = _gradcam(target, cam_layer)
     if isinstance(reshape, TokenGrid):
         reshape.input_hw = tuple(x.shape[-2:])
-    with cam:
+    with head_only_backward(target.model, get_layer(target.model, name)), cam:
         m = cam(input_tensor=x, targets=ct.callables(None, [0]))[0]
     if m.shape != (H, W):  # a squashed or rounded input: its map back to the resized image
         m = F.interpolate(torch.from_numpy(m)[None, None], size=(H, W), mode='bilinear', align_corners=False)[

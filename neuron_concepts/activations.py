@@ -306,7 +306,7 @@ class ChunkedActivations:
         return len(self.valid)
 
     def chunks(self):
-        "Yield (lo, hi, values) in probe order: `values` holds the (hi - lo, U) activations of images lo..hi-1."
+        "Yield (lo, hi, values) in probe order: `values` are the (hi - lo, U) activations of images lo..hi-1."
         for p in self.parts:
             yield p.lo, p.hi, p.load().values
 

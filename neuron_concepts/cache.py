@@ -33,7 +33,7 @@ def default_cache_dir() -> Path:
 
 # %% ../nbs/14_cache.ipynb #567f5b6a
 def is_disk_full(e: BaseException) -> bool:
-    "Whether `e` says the disk (or the quota) is full: an `OSError` ENOSPC/EDQUOT, or torch.save's wrapper of one."
+    "Whether `e` says the disk (or quota) is full: `OSError` ENOSPC/EDQUOT, or torch.save's wrapping of it."
     if isinstance(e, OSError):
         return e.errno in (errno.ENOSPC, errno.EDQUOT)
     msg = str(e)
@@ -44,7 +44,7 @@ def is_disk_full(e: BaseException) -> bool:
 
 # %% ../nbs/14_cache.ipynb #8d65f5e3
 def save_atomic(obj, path) -> Path:
-    "`torch.save` to a temporary file in the same folder, then rename it to `path` (atomic); a full disk: one line"
+    "`torch.save` to a temporary file in the same folder, then rename it to `path`; a full disk: one line."
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -182,7 +182,7 @@ class StageCache:
         labels: dict = None,
         keyed: bool = False,  # `cfgs` already carry the stage and chunk size (see `chunked_many`)
     ) -> dict:
-        "Results of a stage kept as chunk files (never joined): {name: [`CachedPart`]}; an interruption resumes."
+        "Results of a stage kept as chunk files, never joined: {name: [`CachedPart`]}; resumable."
         if not keyed:
             cfgs = {k: dict(c, stage=stage, chunk=size) for k, c in cfgs.items()}
         labels = labels or {k: f'{stage} ({k})' for k in cfgs}

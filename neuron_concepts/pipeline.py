@@ -17,7 +17,7 @@ from .resources import ConceptSet, load_concepts, bundled_probe
 from .probe import ProbeSet, read_probe
 from .models import TargetModel, load_model, wrap_model, get_layer, check_amp, effective_amp
 from .crop import Crops, CamTarget, center_crops, gradcam_crops
-from .activations import REDUCTIONS, TOKEN_REDUCTIONS, ChunkedActivations, TopK
+from .activations import REDUCTIONS, TOKEN_REDUCTIONS, ChunkedActivations, TopK, top_k
 from .activations import record_activations
 from .similarity import check_kappa
 from .encoders import load_encoder, concept_features, encode_images
@@ -209,6 +209,14 @@ class RunResult:
         return concept_scores(
             feats, rows, self.text, self.base, sim, kappa, device=self.info.get('score_device')
         )
+
+    def top_images(self, crop: str, n: int, units) -> np.ndarray:
+        "Indices (len(units), n) of the n most activating images of `units` (from the top-k if it has them)."
+        units, pos = [int(u) for u in units], {int(u): r for r, u in enumerate(self.units)}
+        idx = self.reps[crop][0]
+        if n <= idx.shape[1] and all(u in pos for u in units):  # the first n of the top k: no reading
+            return idx[[pos[u] for u in units], :n]
+        return top_k(self.acts[crop], n, units)[0]  # else read the activations back, chunk by chunk
 
     def concepts(self, method: str, unit: int) -> list:
         "The selected concept words of `unit` for `method`, best first."

@@ -27,9 +27,13 @@ method (Grad-CAM crop + t-vMF), k = 40. One process measures, side by side:
   where torch supports it), and how many units' selected concepts change against the float32 run
   (key `amp_selection_changes`; `--skip-amp-compare` leaves it out).
 
+`--scale` runs the scale series instead (see `scale_series`): synthetic probe folders of 10,000 and 100,000
+32 x 32 images, a tiny model with a 2,048-unit layer, Grad-CAM + t-vMF, k = 40; peak RSS and seconds per size,
+each size in its own process, and the projection to 1.28M images.
+
 The last line printed is one JSON object with every figure.
 """
-import argparse, json, os, platform, resource, sys, tempfile, time
+import argparse, json, os, platform, resource, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 
 import numpy as np
@@ -81,7 +85,12 @@ def main():
     ap.add_argument('--skip-previous', action='store_true',
                     help='do not time the previous design (Grad-CAM backward through the whole network) cold')
     ap.add_argument('--work', default=None, help='folder for the probe subset and caches (default: a temporary one)')
+    ap.add_argument('--scale', action='store_true', help='run the scale series instead (see scale_series)')
+    ap.add_argument('--scale-sizes', default='10000,100000', help='probe-set sizes of the scale series')
+    ap.add_argument('--scale-one', type=int, default=None, help=argparse.SUPPRESS)  # one size, in a child
     a = ap.parse_args()
+    if a.scale or a.scale_one:
+        return scale_series(a)
     torch.manual_seed(0)
     dev = torch.device(a.device)
     work = Path(a.work or tempfile.mkdtemp(prefix='nc-bench-'))
@@ -277,6 +286,102 @@ def main():
     out['targets_met'] = targets
     sys.stderr.write('\n'.join(f'{k}: {"met" if v else "NOT met"}' for k, v in targets.items()) + '\n')
     print(json.dumps(out))
+
+
+
+# ---------------------------------------------------------------- scale series (--scale)
+class ScaleNet(torch.nn.Module):
+    "A tiny classifier whose `features` layer has 2,048 units (the width of ResNet-50's layer4)."
+
+    def __init__(self, units: int = 2048, classes: int = 10):
+        super().__init__()
+        self.features = torch.nn.Sequential(torch.nn.Conv2d(3, 16, 3, stride=4, padding=1), torch.nn.ReLU(),
+                                            torch.nn.Conv2d(16, units, 1), torch.nn.ReLU())
+        self.head = torch.nn.Linear(units, classes)
+
+    def forward(self, x):
+        return self.head(self.features(x).mean((2, 3)))
+
+
+def make_scale_probe(d: Path, n: int, seed: int = 0) -> Path:
+    "A folder of `n` random 32 x 32 images (PNG and JPEG in turn), 1,000 per sub-folder; kept for reruns."
+    d = Path(d)
+    if (d / 'complete').exists() and (d / 'complete').read_text() == str(n):
+        return d
+    rng = np.random.default_rng(seed)
+    for j in range(n):
+        sub = d / f'{j // 1000:04d}'
+        sub.mkdir(parents=True, exist_ok=True)
+        im = Image.fromarray(rng.integers(0, 256, (32, 32, 3), dtype=np.uint8))
+        if j % 2:
+            im.save(sub / f'{j:07d}.png')
+        else:
+            im.save(sub / f'{j:07d}.jpg', quality=90)
+    (d / 'complete').write_text(str(n))
+    return d
+
+
+def scale_one(n: int, work: Path, a) -> dict:
+    "One size of the scale series, run in its own process (its peak RSS is read by the parent)."
+    from neuron_concepts.models import wrap_model
+    t = time.perf_counter()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        net = ScaleNet().eval()
+    target = wrap_model(net, resize=32, crop=32, tag='scale-net-seed0', name='scale-net')
+    cfg = RunConfig(probe=str(work / f'probe-{n}'), model=target, layers=('features',), encoder='tiny-clip',
+                    concepts='broden', methods=('gradcam-tvmf',), k=a.k, device=a.device, workers=a.workers,
+                    cache_dir=str(work / f'cache-{n}'), batch_size=256, cam_batch_size=64)
+    res = run(cfg, progress=False)['features']
+    chunk_bytes = sum(p.path.stat().st_size for p in res.acts['gradcam'].parts)
+    return dict(images=len(res.probe), units=len(res.units), seconds=round(time.perf_counter() - t, 2),
+                stages={k: v for k, v in res.info['seconds'].items() if k != 'total'},
+                activation_bytes_on_disk=chunk_bytes)
+
+
+def scale_series(a) -> dict:
+    "Peak RSS and seconds of a run per probe-set size, each size in a child process, and the 1.28M projection."
+    work = Path(a.work or tempfile.mkdtemp(prefix='nc-scale-'))
+    if a.scale_one:
+        print(json.dumps(scale_one(a.scale_one, work, a)))
+        return
+    rows, detail = [], []
+    for n in [int(x) for x in a.scale_sizes.split(',')]:
+        t = time.perf_counter()
+        make_scale_probe(work / f'probe-{n}', n)
+        made = round(time.perf_counter() - t, 1)
+        shutil.rmtree(work / f'cache-{n}', ignore_errors=True)   # a cold cache for every size
+        p = subprocess.Popen([sys.executable, __file__, '--scale-one', str(n), '--work', str(work), '--device',
+                              a.device, '--workers', str(a.workers), '--k', str(a.k)], stdout=subprocess.PIPE, text=True)
+        out = p.stdout.read()
+        _, status, usage = os.wait4(p.pid, 0)   # this child's own peak RSS (KiB on Linux)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        if p.returncode:
+            sys.exit(f'scale series: the run of {n} images failed (exit {p.returncode})')
+        got = json.loads(out.strip().splitlines()[-1])
+        rows.append(dict(images=got['images'], peak_rss_gb=round(usage.ru_maxrss / 1024 ** 2, 3), seconds=got['seconds']))
+        detail.append(dict(images=n, probe_generation_seconds=made, stages=got['stages'],
+                           activation_bytes_on_disk=got['activation_bytes_on_disk']))
+        shutil.rmtree(work / f'cache-{n}', ignore_errors=True)
+        sys.stderr.write(f'scale: {json.dumps(rows[-1])} {json.dumps(detail[-1])}\n')
+    lo, hi, big = rows[0], rows[-1], 1_281_167
+    per_image = [r['seconds'] / r['images'] for r in rows]
+    rss_slope = max(hi['peak_rss_gb'] - lo['peak_rss_gb'], 0) / max(hi['images'] - lo['images'], 1)  # never < 0
+    out = dict(
+        scale=rows, scale_detail=detail, device=a.device, machine=f'{platform.machine()}, {os.cpu_count()} cpus',
+        setup='ScaleNet (2,048-unit layer `features`, random init) + tiny-clip (random), broden concepts, '
+              f'gradcam-tvmf, k = {a.k}, 32 x 32 images (PNG and JPEG), chunk 1024',
+        rss_ratio=round(hi['peak_rss_gb'] / lo['peak_rss_gb'], 3),
+        seconds_per_image=[round(x * 1000, 3) for x in per_image], seconds_per_image_unit='ms',
+        time_per_image_ratio=round(max(per_image) / min(per_image), 3),
+        projection_1_28m=dict(images=big, seconds=round(per_image[-1] * big), hours=round(per_image[-1] * big / 3600, 2),
+                              peak_rss_gb=round(hi['peak_rss_gb'] + rss_slope * (big - hi['images']), 3),
+                              activation_gb_on_disk=round(detail[-1]['activation_bytes_on_disk'] / hi['images'] * big / 1e9, 2),
+                              how='seconds: the largest size\'s time per image; RSS: linear in images from the two sizes (flat if it fell)'))
+    out['targets_met'] = dict(peak_rss=out['rss_ratio'] <= 1.2, time_per_image_flat=out['time_per_image_ratio'] <= 1.2)
+    sys.stderr.write('\n'.join(f'{k}: {"met" if v else "NOT met"}' for k, v in out['targets_met'].items()) + '\n')
+    print(json.dumps(out))
+    return out
 
 
 if __name__ == '__main__':

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 # %% auto #0
 __all__ = ['log', 'REDUCTIONS', 'TOKEN_REDUCTIONS', 'reduce_output', 'LayerRecorder', 'Activations', 'record_activations',
-           'record_gradcam_activations', 'top_k']
+           'record_gradcam_activations', 'TopK', 'top_k', 'ChunkedActivations']
 
 # %% ../nbs/01_activations.ipynb #061cd465
 REDUCTIONS = ('mean', 'max')
@@ -132,6 +132,18 @@ class Activations:
     @property
     def n_units(self):
         return self.values.shape[1]
+
+    def __len__(self):
+        return self.values.shape[0]
+
+    def chunks(self, size: int = 4096):
+        "Yield (lo, hi, values of images lo..hi-1): the same reading loop as `ChunkedActivations`."
+        for lo in range(0, len(self), size):
+            yield lo, min(lo + size, len(self)), self.values[lo : lo + size]
+
+    def load(self) -> 'Activations':
+        "Itself (it is in memory already; see `ChunkedActivations.load`)."
+        return self
 
     @classmethod
     def concat(cls, parts: list) -> 'Activations':
@@ -293,15 +305,96 @@ def record_gradcam_activations(
         )
     return crops, _layer_activations(store, crops, target, reduce, tokens, amp, valid, failed)
 
+# %% ../nbs/01_activations.ipynb #c5aa4651
+class TopK:
+    "The k most activating readable images of each unit, kept while the chunks of a probe set stream past."
+
+    def __init__(
+        self,
+        k: int = 40,  # images per unit
+        units=None,  # the units to keep (default: all)
+    ):
+        if not isinstance(k, (int, np.integer)) or k < 1:
+            raise NeuronConceptsError(f'k must be a positive integer, not {k!r}')
+        self.k, self.units = int(k), None if units is None else torch.as_tensor(list(units))
+        self.idx = self.val = None
+        self.seen = self.readable = 0
+
+    def update(
+        self,
+        values: torch.Tensor,  # (n, U) activations of images lo..lo+n-1
+        valid=None,  # (n,) bool: readable images (default: all)
+        lo: int = None,  # index of the chunk's first image (default: right after the last chunk)
+    ) -> 'TopK':
+        "Merge one chunk into the running top-k; chunks come in probe order."
+        lo = self.seen if lo is None else int(lo)
+        if lo != self.seen:
+            raise NeuronConceptsError(f'chunks must come in probe order: image {self.seen} next, not {lo}')
+        n = values.shape[0]
+        ok = torch.ones(n, dtype=torch.bool) if valid is None else torch.as_tensor(np.asarray(valid, bool))
+        v = values if self.units is None else values[:, self.units]
+        v = torch.where(ok[:, None], v, torch.tensor(float('-inf'))).T
+        i = torch.arange(lo, lo + n).expand(v.shape[0], n)
+        if self.val is not None:  # the best so far first: a stable sort keeps the lower index first on ties
+            v, i = torch.cat([self.val, v], 1), torch.cat([self.idx, i], 1)
+        order = torch.sort(v, dim=1, descending=True, stable=True).indices[:, : self.k]
+        self.val, self.idx = torch.gather(v, 1, order), torch.gather(i, 1, order)
+        self.seen, self.readable = lo + n, self.readable + int(ok.sum())
+        return self
+
+    def result(self) -> tuple:
+        "Indices (U, k) and values (U, k) of the images seen so far, best first."
+        if self.k > self.readable:
+            raise NeuronConceptsError(
+                f'k={self.k} is larger than the probe set ({self.readable} readable images)'
+            )
+        return self.idx.numpy(), self.val.numpy()
+
 # %% ../nbs/01_activations.ipynb #bedf2b11
-def top_k(acts: Activations, k: int = 40, units=None) -> tuple:
+def top_k(
+    acts,  # `Activations`, `ChunkedActivations`, or anything with `valid` and `chunks()`
+    k: int = 40,  # images per unit
+    units=None,  # the units (default: all)
+) -> tuple:
     "Indices (U, k) and values (U, k) of the k most activating readable images of each unit, best first."
-    n_ok = int(acts.valid.sum())
+    n_ok = int(np.asarray(acts.valid).sum())
     if not isinstance(k, (int, np.integer)) or k < 1:
         raise NeuronConceptsError(f'k must be a positive integer, not {k!r}')
     if k > n_ok:
         raise NeuronConceptsError(f'k={k} is larger than the probe set ({n_ok} readable images)')
-    v = acts.values if units is None else acts.values[:, torch.as_tensor(list(units))]
-    v = torch.where(torch.as_tensor(acts.valid)[:, None], v, torch.tensor(float('-inf')))
-    order = torch.sort(v.T, dim=1, descending=True, stable=True).indices[:, :k]
-    return order.numpy(), torch.gather(v.T, 1, order).numpy()
+    best = TopK(k, units)
+    for lo, hi, v in acts.chunks():
+        best.update(v, acts.valid[lo:hi], lo)
+    return best.result()
+
+# %% ../nbs/01_activations.ipynb #b789d47d
+@dataclass
+class ChunkedActivations:
+    "Activations of one layer kept on disk as chunk files, read back one chunk at a time."
+
+    layer: str
+    parts: list  # chunks in probe order: objects with `lo`, `hi` and `load()` -> the chunk's `Activations`
+    n_units: int
+    valid: np.ndarray  # (N,) bool: the image was read
+    failed: dict = field(default_factory=dict)  # index -> why the image could not be read
+    config: dict = field(default_factory=dict)
+
+    def __len__(self):
+        return len(self.valid)
+
+    def chunks(self):
+        "Yield (lo, hi, values) in probe order: `values` are the (hi - lo, U) activations of images lo..hi-1."
+        for p in self.parts:
+            yield p.lo, p.hi, p.load().values
+
+    def load(self) -> Activations:
+        "All the activations as one in-memory `Activations` (N x U floats: for small probe sets)."
+        values = torch.cat([v for _, _, v in self.chunks()])
+        return Activations(self.layer, values, self.valid.copy(), dict(self.failed), self.config)
+
+    def __repr__(self):
+        bad, n = int((~self.valid).sum()), len(self)
+        return (
+            f'ChunkedActivations({self.layer!r}: {n} images x {self.n_units} units in {len(self.parts)} '
+            f'chunks, {bad} unreadable)'
+        )

@@ -4,7 +4,8 @@
 
 # %% ../nbs/14_cache.ipynb #0f2cd929
 from __future__ import annotations
-import hashlib, json, logging, os, tempfile, time
+import errno, hashlib, json, logging, os, tempfile, time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,8 @@ from .errors import NeuronConceptsError
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'config_key', 'default_cache_dir', 'save_atomic', 'load_cached', 'cache_put', 'StageCache']
+__all__ = ['log', 'config_key', 'default_cache_dir', 'is_disk_full', 'save_atomic', 'load_cached', 'cache_put', 'CachedPart',
+           'StageCache']
 
 # %% ../nbs/14_cache.ipynb #0824061b
 def config_key(config: dict) -> str:
@@ -29,24 +31,41 @@ def default_cache_dir() -> Path:
         return Path(os.environ['NEURON_CONCEPTS_CACHE'])
     return Path(os.environ.get('XDG_CACHE_HOME', Path.home() / '.cache')) / 'neuron_concepts'
 
+# %% ../nbs/14_cache.ipynb #567f5b6a
+def is_disk_full(e: BaseException) -> bool:
+    "Whether `e` says the disk (or quota) is full: `OSError` ENOSPC/EDQUOT, or torch.save's wrapping of it."
+    if isinstance(e, OSError):
+        return e.errno in (errno.ENOSPC, errno.EDQUOT)
+    msg = str(e)
+    return isinstance(e, RuntimeError) and any(
+        s in msg for s in ('unexpected pos', 'file write failed', 'No space left on device')
+    )
+
+
 # %% ../nbs/14_cache.ipynb #8d65f5e3
 def save_atomic(obj, path) -> Path:
-    "`torch.save` to a temporary file in the same folder, then rename it to `path` (atomic)."
+    "`torch.save` to a temporary file in the same folder, then rename it to `path`; a full disk: one line."
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise NeuronConceptsError(f'cannot create folder {path.parent}: {e}') from None
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix='.' + path.name, suffix='.tmp')
+    tmp = None
     try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix='.' + path.name, suffix='.tmp')
         with os.fdopen(fd, 'wb') as f:
             torch.save(obj, f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
+    except BaseException as e:
+        if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
+        if is_disk_full(e):
+            raise NeuronConceptsError(
+                f'the disk is full: cannot write {path.name} to {path.parent} '
+                '(free some space and run again: finished chunks are kept)'
+            ) from None
         raise
     return path
 
@@ -70,6 +89,25 @@ def load_cached(path, config: dict):
 def cache_put(path, config: dict, data) -> Path:
     "Save `data` with the `config` that made it (see `load_cached`)."
     return save_atomic({'config': json.loads(json.dumps(config, default=str)), 'data': data}, path)
+
+# %% ../nbs/14_cache.ipynb #5e4f053c
+@dataclass(frozen=True)
+class CachedPart:
+    "One chunk file of a stage result: items lo..hi-1, read back with `load()`."
+
+    lo: int
+    hi: int
+    path: Path
+    config: dict = field(compare=False, repr=False)
+
+    def load(self):
+        "The chunk's data; a clear error if its file was removed or changed since it was written."
+        got = load_cached(self.path, self.config)
+        if got is None:
+            raise NeuronConceptsError(
+                f'cache file {self.path} is missing or was changed since the run wrote it: run again'
+            )
+        return got
 
 # %% ../nbs/14_cache.ipynb #fab3f955
 class StageCache:
@@ -113,39 +151,69 @@ class StageCache:
         "Several results of a stage computed together by chunks: `compute(lo, hi, names)` gives {name: part}."
         cfgs = {k: dict(c, stage=stage, chunk=size) for k, c in cfgs.items()}
         labels = labels or {k: f'{stage} ({k})' for k in cfgs}
-        out, t = {}, time.time()
+        out = {}
         for k, c in cfgs.items():
             hit = load_cached(self._path(stage, c), c)
             if hit is not None:
                 out[k] = hit
                 self.log.append((labels[k], 'reused'))
-        todo = [k for k in cfgs if k not in out]
+        todo = {k: cfgs[k] for k in cfgs if k not in out}
         if not todo:
             return out
+        got = {k: [] for k in todo}
+        parts = self.parts(
+            stage, todo, n, size, compute, lambda k, lo, hi, part: got[k].append(part), labels, keyed=True
+        )
+        for k in todo:
+            out[k] = combine(got[k])
+            cache_put(self._path(stage, todo[k]), todo[k], out[k])
+            for p in parts[k]:
+                p.path.unlink(missing_ok=True)
+        return out
+
+    def parts(
+        self,
+        stage: str,
+        cfgs: dict,  # name -> configuration of each result of the stage
+        n: int,  # items (probe images)
+        size: int,  # items per chunk
+        compute,  # compute(lo, hi, names) -> {name: part} for the chunk of items lo..hi-1
+        each=None,  # each(name, lo, hi, part), called chunk by chunk in order, computed or read
+        labels: dict = None,
+        keyed: bool = False,  # `cfgs` already carry the stage and chunk size (see `chunked_many`)
+    ) -> dict:
+        "Results of a stage kept as chunk files, never joined: {name: [`CachedPart`]}; resumable."
+        if not keyed:
+            cfgs = {k: dict(c, stage=stage, chunk=size) for k, c in cfgs.items()}
+        labels = labels or {k: f'{stage} ({k})' for k in cfgs}
         bounds = [(lo, min(lo + size, n)) for lo in range(0, n, size)]
-        parts, reused = {k: [] for k in todo}, 0
+        out, t, computed = {k: [] for k in cfgs}, time.time(), 0
         for ci, (lo, hi) in enumerate(bounds):
-            pcfg = {k: dict(cfgs[k], part=ci, lo=lo, hi=hi) for k in todo}
-            got = {k: load_cached(self._path(stage, cfgs[k], f'.part{ci}'), pcfg[k]) for k in todo}
-            missing = [k for k in todo if got[k] is None]
+            refs = {
+                k: CachedPart(lo, hi, self._path(stage, c, f'.part{ci}'), dict(c, part=ci, lo=lo, hi=hi))
+                for k, c in cfgs.items()
+            }
+            got = {k: load_cached(r.path, r.config) for k, r in refs.items()}
+            missing = [k for k in cfgs if got[k] is None]
             if missing:
                 new = compute(lo, hi, missing)
                 for k in missing:
-                    cache_put(self._path(stage, cfgs[k], f'.part{ci}'), pcfg[k], new[k])
+                    cache_put(refs[k].path, refs[k].config, new[k])
                     got[k] = new[k]
-            else:
-                reused += 1
-            for k in todo:
-                parts[k].append(got[k])
-        how = f'computed in {time.time() - t:.1f}s' + (
-            f' (resumed: {reused} of {len(bounds)} chunks were done)' if reused else ''
+                computed += 1
+            for k in cfgs:
+                out[k].append(refs[k])
+                if each is not None:
+                    each(k, lo, hi, got[k])
+            del got
+        reused = len(bounds) - computed
+        how = (
+            'reused'
+            if not computed
+            else f'computed in {time.time() - t:.1f}s'
+            + (f' (resumed: {reused} of {len(bounds)} chunks were done)' if reused else '')
         )
-        for k in todo:
-            out[k] = combine(parts[k])
-            cache_put(self._path(stage, cfgs[k]), cfgs[k], out[k])
-            for ci in range(len(bounds)):
-                self._path(stage, cfgs[k], f'.part{ci}').unlink(missing_ok=True)
-            self.log.append((labels[k], how))
+        self.log += [(labels[k], how) for k in cfgs]
         return out
 
     def rows(self, stage: str, cfg: dict, keys, size: int, compute, label: str = None) -> torch.Tensor:

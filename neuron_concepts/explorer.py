@@ -13,7 +13,6 @@ from .resources import imagenet_classes
 from .probe import load_rgb
 from .models import TargetModel
 from .crop import crop_pixels, gradcam_map, resized_size
-from .activations import top_k
 from .scoring import METHODS
 from .pipeline import RunResult
 from .plots import short_name
@@ -90,7 +89,7 @@ class Explorer:
         res, u = self.res, self.unit.value
         crops = list(res.crops)
         n = self.n_images or res.config.k
-        tops = {c: top_k(res.acts[c], n, [u])[0][0] for c in crops}
+        tops = {c: res.top_images(c, n, [u])[0] for c in crops}
         fig, axes = plt.subplots(len(crops), n, figsize=(1.9 * n, 2.0 * len(crops)), squeeze=False)
         rs, cs = res.info['target']['resize'], res.info['target']['crop']
         for r, c in enumerate(crops):

@@ -8,6 +8,7 @@ import csv, io, json, logging, os, platform
 from pathlib import Path
 
 from .errors import NeuronConceptsError
+from .cache import is_disk_full
 from .scoring import METHODS
 
 log = logging.getLogger(__name__)
@@ -90,16 +91,22 @@ def write_outputs(res, out) -> Path:
         seconds=info.get('seconds'),
         versions=_versions(),
     )
-    try:
-        for name, text in (
-            ('concepts.csv', cbuf.getvalue()),
-            ('examples.csv', ebuf.getvalue()),
-            ('config.json', json.dumps(meta, indent=2, default=str) + '\n'),
-        ):
-            tmp = out / f'.{name}.tmp'
-            tmp.write_text(text, encoding='utf-8')
-            os.replace(tmp, out / name)  # a reader never sees a half-written file
+    files = {
+        'concepts.csv': cbuf.getvalue(),
+        'examples.csv': ebuf.getvalue(),
+        'config.json': json.dumps(meta, indent=2, default=str) + '\n',
+    }
+    tmps = {name: out / f'.{name}.tmp' for name in files}
+    try:  # all three written first, then renamed: a reader never sees a half-written file
+        for name, text in files.items():
+            tmps[name].write_text(text, encoding='utf-8')
+        for name in files:
+            os.replace(tmps[name], out / name)
     except OSError as e:
+        for tmp in tmps.values():
+            tmp.unlink(missing_ok=True)  # no partial file left behind
+        if is_disk_full(e):
+            raise NeuronConceptsError(f'the disk is full: cannot write to output folder {out}') from None
         raise NeuronConceptsError(f'cannot write to output folder {out}: {e.strerror or e}') from None
     return out
 

@@ -17,7 +17,8 @@ from .resources import ConceptSet, load_concepts, bundled_probe
 from .probe import ProbeSet, read_probe
 from .models import TargetModel, load_model, wrap_model, get_layer, check_amp, effective_amp
 from .crop import Crops, CamTarget, center_crops, gradcam_crops
-from .activations import REDUCTIONS, TOKEN_REDUCTIONS, Activations, record_activations, top_k
+from .activations import REDUCTIONS, TOKEN_REDUCTIONS, ChunkedActivations, TopK, top_k
+from .activations import record_activations
 from .similarity import check_kappa
 from .encoders import load_encoder, concept_features, encode_images
 from .cache import StageCache, config_key
@@ -188,7 +189,7 @@ class RunResult:
     layer: str
     units: np.ndarray  # the units explained
     crops: dict  # crop name -> Crops
-    acts: dict  # crop name -> Activations of the layer
+    acts: dict  # crop name -> `ChunkedActivations` of the layer (on disk; read with `.chunks()`)
     reps: dict  # crop name -> (indices (U, k), activations (U, k))
     img_feats: dict  # crop name -> (distinct image indices, features)
     concept_set: ConceptSet
@@ -208,6 +209,14 @@ class RunResult:
         return concept_scores(
             feats, rows, self.text, self.base, sim, kappa, device=self.info.get('score_device')
         )
+
+    def top_images(self, crop: str, n: int, units) -> np.ndarray:
+        "Indices (len(units), n) of the n most activating images of `units` (from the top-k if it has them)."
+        units, pos = [int(u) for u in units], {int(u): r for r, u in enumerate(self.units)}
+        idx = self.reps[crop][0]
+        if n <= idx.shape[1] and all(u in pos for u in units):  # the first n of the top k: no reading
+            return idx[[pos[u] for u in units], :n]
+        return top_k(self.acts[crop], n, units)[0]  # else read the activations back, chunk by chunk
 
     def concepts(self, method: str, unit: int) -> list:
         "The selected concept words of `unit` for `method`, best first."
@@ -376,12 +385,26 @@ def run(config: RunConfig, progress: bool = True) -> Explanation:
             return {l: got[l] for l in names}
 
         labels = {l: f'activations ({crop}, {l})' if many else f'activations ({crop})' for l in layers}
-        acts[crop] = cache.chunked_many('activations', lcfg, n, size, compute, Activations.concat, labels)
-        times[f'activations_{crop}'] = time.time() - t
+        best, valid, failed, first = {}, {l: np.zeros(n, bool) for l in layers}, {l: {} for l in layers}, {}
+
+        def each(l, lo, hi, part):  # chunk by chunk: the running top-k and the per-image flags
+            if l not in best:
+                first[l] = (part.n_units, part.config)
+                if l not in units:
+                    units[l] = parse_units(cfg.units, part.n_units, probe.labels)
+                best[l] = TopK(cfg.k, units[l])
+            best[l].update(part.values, part.valid, lo)
+            valid[l][lo:hi] = part.valid
+            failed[l].update({lo + int(i): e for i, e in part.failed.items()})
+
+        parts = cache.parts('activations', lcfg, n, size, compute, each, labels)
+        acts[crop] = {
+            l: ChunkedActivations(l, parts[l], first[l][0], valid[l], failed[l], first[l][1])
+            for l in layers
+        }
         for l in layers:
-            if l not in units:
-                units[l] = parse_units(cfg.units, acts[crop][l].n_units, probe.labels)
-            reps[crop, l] = top_k(acts[crop][l], cfg.k, units[l])
+            reps[crop, l] = best[l].result()
+        times[f'activations_{crop}'] = time.time() - t
     t = time.time()
     encoder = load_encoder(
         cfg.encoder,

@@ -136,7 +136,7 @@ def show_concept_grid(
     methods = list(methods or res.selections)
     crops = list(dict.fromkeys(METHODS[m][0] for m in methods))
     units = [int(u) for u in units]
-    tops = {c: top_k(res.acts[c], n_images, units)[0] for c in crops}
+    tops = {c: res.top_images(c, n_images, units) for c in crops}
     ncol = n_images * len(crops)
     fig, axes = plt.subplots(
         len(units),

@@ -116,6 +116,7 @@ class StageCache:
     def __init__(self, root=None):
         self.root = Path(root) if root is not None else default_cache_dir()
         self.log = []
+        self.made = set()  # chunk files written by `put_part` in this session
 
     def _path(self, stage, cfg, suffix=''):
         return self.root / f'{stage}-{config_key(cfg)}{suffix}.pt'
@@ -207,14 +208,23 @@ class StageCache:
                     each(k, lo, hi, got[k])
             del got
         reused = len(bounds) - computed
+        made = sum(r.path in self.made for r in refs.values()) if bounds else 0
         how = (
-            'reused'
+            ('computed with an earlier stage' if made else 'reused')
             if not computed
             else f'computed in {time.time() - t:.1f}s'
             + (f' (resumed: {reused} of {len(bounds)} chunks were done)' if reused else '')
         )
         self.log += [(labels[k], how) for k in cfgs]
         return out
+
+    def put_part(self, stage: str, cfg: dict, n: int, size: int, lo: int, part) -> Path:
+        "Keep the chunk at item `lo` of `stage` for `cfg`, made by another stage, where `parts` will read it."
+        c, ci = dict(cfg, stage=stage, chunk=size), lo // size
+        path = self._path(stage, c, f'.part{ci}')
+        cache_put(path, dict(c, part=ci, lo=lo, hi=min(lo + size, n)), part)
+        self.made.add(path)
+        return path
 
     def rows(self, stage: str, cfg: dict, keys, size: int, compute, label: str = None) -> torch.Tensor:
         "Features for each of `keys` (e.g. image indices): read the parts stored for `cfg`, compute the rest."

@@ -18,7 +18,7 @@ from .probe import ProbeSet, read_probe
 from .models import TargetModel, load_model, wrap_model, get_layer, check_amp, effective_amp
 from .crop import Crops, CamTarget, center_crops, gradcam_crops
 from .activations import REDUCTIONS, TOKEN_REDUCTIONS, ChunkedActivations, TopK, top_k
-from .activations import record_activations
+from .activations import record_activations, record_gradcam_activations
 from .similarity import check_kappa
 from .encoders import load_encoder, concept_features, encode_images
 from .cache import StageCache, config_key
@@ -341,33 +341,37 @@ def run(config: RunConfig, progress: bool = True) -> Explanation:
         ccfg = dict(base_cfg, crop=crop, chunk=size)
         if crop == 'gradcam':
             ccfg.update(cam_target=str(cam_key), cam_layer=cfg.cam_layer)
-            crops[crop] = cache.chunked(
-                'crops',
-                ccfg,
-                n,
-                size,
-                lambda lo, hi: gradcam_crops(
-                    probe.subset(range(lo, hi)),
-                    target,
-                    cfg.cam_target,
-                    cfg.cam_layer,
-                    batch_size=cfg.cam_batch_size,
-                    num_workers=cfg.workers,
-                    progress=progress,
-                ),
-                Crops.concat,
-                label='crops (gradcam)',
-            )
-        else:
-            crops[crop] = center_crops(probe, target.resize, target.crop)
-        times[f'crops_{crop}'] = time.time() - t
-        t = time.time()
-        ckeys[crop] = ccfg
         lcfg = {
             l: dict(ccfg, layer=l, reduce=cfg.reduce, tokens=cfg.tokens, **({'amp': amp} if amp else {}))
             for l in layers
         }
-        akeys[crop] = lcfg
+        ckeys[crop], akeys[crop] = ccfg, lcfg
+
+        def crops_and_activations(lo, hi, lcfg=lcfg):  # each image decoded once for the two passes
+            c, a = record_gradcam_activations(
+                probe.subset(range(lo, hi)),
+                target,
+                layers,
+                cfg.reduce,
+                cfg.tokens,
+                cfg.cam_target,
+                cfg.cam_layer,
+                cam_batch_size=cfg.cam_batch_size,
+                batch_size=cfg.batch_size,
+                num_workers=cfg.workers,
+                amp=cfg.amp,
+                progress=progress,
+            )
+            for l in layers:  # kept where the activation stage below finds them
+                cache.put_part('activations', lcfg[l], n, size, lo, a[l])
+            return c
+
+        if crop == 'gradcam':
+            crops[crop] = cache.chunked('crops', ccfg, n, size, crops_and_activations, Crops.concat, 'crops (gradcam)')
+        else:
+            crops[crop] = center_crops(probe, target.resize, target.crop)
+        times[f'crops_{crop}'] = time.time() - t
+        t = time.time()
 
         def compute(lo, hi, names, c=crops[crop]):
             got = record_activations(

@@ -190,7 +190,7 @@ def why_main(a) -> int:
     out = Path(a.out) if a.out else Path(a.run) / f'why-{Path(a.image).stem}.jpg'
     fig = pred.figure()
     try:
-        fig.savefig(out, dpi=110)
+        fig.savefig(out, dpi=110, bbox_inches='tight')
     except OSError as e:
         raise NeuronConceptsError(f'cannot write {out}: {e.strerror or e}') from None
     finally:

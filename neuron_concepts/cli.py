@@ -11,11 +11,12 @@ from .errors import NeuronConceptsError
 from .pipeline import RunConfig, run, demo_config
 from .outputs import write_outputs, summarize
 from .eval import evaluate_run, markdown_table, read_run, sentence_embedder, clip_text_embedder
+from .report import write_report
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'CLI_DEFAULTS', 'main', 'evaluate_main', 'add_evaluate_parser']
+__all__ = ['log', 'CLI_DEFAULTS', 'main', 'evaluate_main', 'add_evaluate_parser', 'add_why_parsers', 'why_main', 'report_main']
 
 # %% ../nbs/07_cli.ipynb #bc0eb6e1
 CLI_DEFAULTS = dict(
@@ -90,11 +91,14 @@ def main(argv=None):
         demo=True,
     )
     add_evaluate_parser(sub)
+    add_why_parsers(sub)
     a = ap.parse_args(argv)
     _log_to_stderr()
     try:
         if a.cmd == 'evaluate':
             return evaluate_main(a)
+        if a.cmd in ('why', 'report'):
+            return why_main(a) if a.cmd == 'why' else report_main(a)
         cfg = _config_from_args(a, demo=a.cmd == 'demo')
         out = Path(a.out)
         try:
@@ -113,6 +117,8 @@ def main(argv=None):
         sys.stdout.write(
             report + f'\nwrote {out / "concepts.csv"}, {out / "examples.csv"}, {out / "config.json"}\n'
         )
+        if a.cmd == 'demo':  # the demo ends with the page to open
+            sys.stdout.write(f'report: {write_report(out, progress=not a.quiet)}\n')
     except NeuronConceptsError as e:
         sys.stderr.write(f'neuron-concepts: error: {e}\n')
         return 2
@@ -151,3 +157,50 @@ def add_evaluate_parser(sub):
     p.add_argument('--mpnet', default='auto', help='auto, all-mpnet-base-v2, or all-MiniLM-L6-v2')
     p.add_argument('--device', default=None)
     return p
+
+# %% ../nbs/07_cli.ipynb #e5075982
+def add_why_parsers(sub):
+    "Register the `why` and `report` subcommands' arguments."
+    p = sub.add_parser('why', help="explain the model's prediction for one image by its neurons' concepts")
+    p.add_argument('image', help='an image file')
+    p.add_argument('--run', required=True, help='a finished run folder (its model, probe set and concepts)')
+    p.add_argument('--out', default=None, help='the figure to save (default: RUN/why-IMAGE.jpg)')
+    p.add_argument(
+        '--layer', default=None, help="the layer whose units explain (default: the model's last block)"
+    )
+    p.add_argument('--top', type=int, default=3, help='how many units (default: 3)')
+    p.add_argument('--method', default=None, help='whose concepts (default: gradcam-tvmf if the run has it)')
+    p.add_argument('--quiet', action='store_true', help='no progress bars')
+    r = sub.add_parser('report', help="write a run's browsable HTML report, DIR/report.html")
+    r.add_argument('dir', help='a run folder')
+    r.add_argument('--thumbs', type=int, default=5, help='thumbnails per unit and method (default: 5)')
+    r.add_argument('--quiet', action='store_true', help='no progress bars')
+    return sub
+
+# %% ../nbs/07_cli.ipynb #f6f5fe3b
+def why_main(a) -> int:
+    "The `why` subcommand: print the explanation of one image and save its figure."
+    import matplotlib
+
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    from neuron_concepts.importance import explain_prediction
+
+    pred = explain_prediction(a.image, a.run, layer=a.layer, top=a.top, method=a.method, progress=not a.quiet)
+    out = Path(a.out) if a.out else Path(a.run) / f'why-{Path(a.image).stem}.jpg'
+    fig = pred.figure()
+    try:
+        fig.savefig(out, dpi=110, bbox_inches='tight')
+    except OSError as e:
+        raise NeuronConceptsError(f'cannot write {out}: {e.strerror or e}') from None
+    finally:
+        plt.close(fig)
+    sys.stdout.write(f'{pred}\nwrote {out}\n')
+    return 0
+
+# %% ../nbs/07_cli.ipynb #170f40be
+def report_main(a) -> int:
+    "The `report` subcommand: write DIR/report.html and print its path."
+    page = write_report(a.dir, thumbs=a.thumbs, progress=not a.quiet)
+    sys.stdout.write(f'wrote {page}\n')
+    return 0

@@ -47,6 +47,7 @@ def write_outputs(res, out) -> Path:
     cw, ew = csv.writer(cbuf, lineterminator='\n'), csv.writer(ebuf, lineterminator='\n')
     cw.writerow(['method', 'layer', 'unit', 'rank', 'concept', 'score'])
     ew.writerow(['method', 'layer', 'unit', 'rank', 'image', 'activation'])
+    shown = {}  # crop -> the representative images, whose boxes crops.csv keeps (the report's thumbnails)
     for lr in layers:
         words = lr.concept_set.words
         for m in lr.selections:
@@ -56,6 +57,13 @@ def write_outputs(res, out) -> Path:
                     cw.writerow([m, lr.layer, u, rank, words[j], f'{s:.6f}'])
                 for rank, (i, a) in enumerate(zip(idx[r].tolist(), val[r].tolist())):
                     ew.writerow([m, lr.layer, u, rank, lr.probe.files[i], f'{a:.6f}'])
+            shown.setdefault(METHODS[m][0], set()).update(idx.ravel().tolist())
+    xbuf = io.StringIO(newline='')
+    xw = csv.writer(xbuf, lineterminator='\n')
+    xw.writerow(['crop', 'image', 'left', 'top', 'right', 'bottom'])
+    for c, ii in shown.items():
+        for i in sorted(ii):
+            xw.writerow([c, first.probe.files[i], *first.crops[c].boxes[i].tolist()])
     acts = first.acts
     crops = {
         c: dict(fallback=int(cr.fallback.sum()), unreadable=int((~acts[c].valid).sum()))
@@ -77,6 +85,7 @@ def write_outputs(res, out) -> Path:
         layers={lr.layer: dict(units=len(lr.units)) for lr in layers},
         units=sum(len(lr.units) for lr in layers),
         final_layer=info.get('final_layer'),
+        n_classes=first.target.n_outputs if first.target is not None and info.get('final_layer') else None,
         probe=summary,
         crops=crops,
         target=info.get('target'),
@@ -94,6 +103,7 @@ def write_outputs(res, out) -> Path:
     files = {
         'concepts.csv': cbuf.getvalue(),
         'examples.csv': ebuf.getvalue(),
+        'crops.csv': xbuf.getvalue(),
         'config.json': json.dumps(meta, indent=2, default=str) + '\n',
     }
     tmps = {name: out / f'.{name}.tmp' for name in files}

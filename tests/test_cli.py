@@ -109,3 +109,5 @@ def test_demo_command(tmp_path):
     assert m['www']['clip_cos']['encoder'] == 'all-MiniLM-L6-v2' and m['_about']['units'] == 502
     cfg = json.loads((tmp_path / 'demo-out' / 'config.json').read_text())
     assert cfg['encoder_is_clip'] is False and 'not CLIP' in cfg['note']
+    assert r.stdout.rstrip().splitlines()[-1] == f"report: {tmp_path / 'demo-out' / 'report.html'}"
+    assert (tmp_path / 'demo-out' / 'report.html').is_file()

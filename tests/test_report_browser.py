@@ -1,0 +1,155 @@
+"""The run report in a real browser: headless Chromium (Debian's `chromium` and `chromium-driver`) opens the page.
+
+These tests fail, never skip, when the browser or its driver is missing: `.ci/run` installs both."""
+import csv, json, shutil, subprocess, time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from neuron_concepts.report import write_report
+from neuron_concepts.testing import make_probe_folder
+
+
+class Units(HTMLParser):
+    "The data attributes of every unit section of a report."
+
+    def __init__(self):
+        super().__init__()
+        self.units, self.images = [], []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == 'section' and 'unit' in a.get('class', ''):
+            self.units.append(a)
+        if tag == 'img':
+            self.images.append(a['src'])
+
+
+def parse(page: Path) -> Units:
+    p = Units()
+    p.feed(page.read_text(encoding='utf-8'))
+    return p
+
+
+@pytest.fixture(scope='module')
+def browser():
+    "Headless Chromium through Debian's chromedriver (found on PATH; Selenium Manager never downloads)."
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    chromium = shutil.which('chromium') or shutil.which('chromium-browser')
+    driver_path = shutil.which('chromedriver')
+    if not chromium or not driver_path:
+        pytest.fail('chromium and chromedriver are needed (apt-get install chromium chromium-driver)')
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = chromium
+    for a in ('--headless=new', '--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu',
+              '--window-size=1280,900'):
+        opts.add_argument(a)
+    opts.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
+    d = webdriver.Chrome(service=Service(driver_path), options=opts)
+    d.set_page_load_timeout(120)
+    yield d
+    d.quit()
+
+
+def open_page(driver, page: Path) -> float:
+    "Open the page; its load time in seconds (navigation start to the end of the load event)."
+    driver.get(page.resolve().as_uri())
+    return driver.execute_script(
+        'var t = performance.getEntriesByType("navigation")[0]; return (t.loadEventEnd - t.startTime) / 1000;')
+
+
+def severe(driver) -> list:
+    return [e for e in driver.get_log('browser') if e['level'] == 'SEVERE']
+
+
+def shown(driver) -> int:
+    return driver.execute_script('return document.querySelectorAll(".unit:not(.hidden)").length;')
+
+
+def search(driver, text: str):
+    from selenium.webdriver.common.by import By
+
+    box = driver.find_element(By.ID, 'search')
+    box.clear()
+    box.send_keys(text)
+
+
+@pytest.mark.slow
+def test_demo_report_in_chromium(browser, tmp_path):
+    "The demo's own report: no console error, the search box narrows the units, and a screenshot."
+    out = tmp_path / 'demo-out'
+    r = subprocess.run(['neuron-concepts', 'demo', '--out', str(out), '--quiet'], capture_output=True, text=True,
+                       timeout=3000)
+    assert r.returncode == 0, r.stderr
+    page = out / 'report.html'
+    assert r.stdout.rstrip().splitlines()[-1] == f'report: {page}'  # the demo ends with the report's path
+    units = parse(page)
+    assert all((out / s).is_file() for s in units.images)
+    load = open_page(browser, page)
+    assert severe(browser) == []
+    from selenium.webdriver.common.by import By
+
+    n = len(units.units)
+    assert n == 502 and shown(browser) == n
+    assert browser.find_element(By.ID, 'count').text == f'{n} of {n} units shown'
+    for q in ('tench', 'dog', 'zzzz-no-such-concept'):
+        search(browser, q)
+        want = sum(q in u['data-text'] for u in units.units)  # the same rule, counted from the parsed page
+        assert shown(browser) == want, q
+        assert browser.find_element(By.ID, 'count').text == f'{want} of {n} units shown'
+    search(browser, 'dog')
+    assert 0 < shown(browser) < n
+    browser.save_screenshot(str(tmp_path / 'report.png'))
+    assert (tmp_path / 'report.png').stat().st_size > 10_000
+    assert severe(browser) == []
+    size = page.stat().st_size + sum(f.stat().st_size for f in (out / 'report_files').iterdir())
+    print(f'demo report: {page.stat().st_size / 1e6:.2f} MB page, {size / 1e6:.2f} MB with thumbnails, '
+          f'{len(list((out / "report_files").iterdir()))} thumbnails; load {load:.2f} s')
+
+
+def fake_run(d: Path, n_units: int = 2048, k: int = 5) -> Path:
+    "A run folder of `n_units` units of one layer (two methods), its examples drawn from 8 generated images."
+    probe = make_probe_folder(d / 'probe', 8)
+    d = d / 'run'
+    d.mkdir()
+    cfg = dict(config=dict(probe=str(probe), model='made-up', methods=['www', 'gradcam-tvmf'], concepts='broden',
+                           k=k), final_layer='fc', n_classes=1000, target=dict(resize=256, crop=224), note=None)
+    (d / 'config.json').write_text(json.dumps(cfg))
+    with open(d / 'concepts.csv', 'w', newline='') as f, open(d / 'examples.csv', 'w', newline='') as g:
+        cw, ew = csv.writer(f), csv.writer(g)
+        cw.writerow(['method', 'layer', 'unit', 'rank', 'concept', 'score'])
+        ew.writerow(['method', 'layer', 'unit', 'rank', 'image', 'activation'])
+        for u in range(n_units):
+            for m in ('www', 'gradcam-tvmf'):
+                cw.writerow([m, 'layer4', u, 0, f'concept{u % 100}', 1.0])
+                cw.writerow([m, 'layer4', u, 1, 'sky' if u % 2 else 'grass', 0.9])
+                for r in range(k):
+                    ew.writerow([m, 'layer4', u, r, f'img{(u + r) % 8}.png', 1.0])
+    return d
+
+
+@pytest.mark.slow
+def test_2048_units_open_and_scroll(browser, tmp_path):
+    "A ResNet-50-sized layer (2,048 units) on one page: it loads, scrolls to the end, and filters, quickly."
+    run = fake_run(tmp_path)
+    t = time.time()
+    page = write_report(run, progress=False)
+    build = time.time() - t
+    load = open_page(browser, page)
+    assert severe(browser) == []
+    assert shown(browser) == 2048
+    t = time.time()
+    for _ in range(40):  # scroll the whole page in 40 steps, waiting for a frame each time
+        browser.execute_script('window.scrollBy(0, document.body.scrollHeight / 40);')
+        browser.execute_async_script('requestAnimationFrame(arguments[arguments.length - 1]);')
+    scroll = time.time() - t
+    assert browser.execute_script('return window.scrollY + window.innerHeight >= document.body.scrollHeight - 5;')
+    search(browser, 'concept7')  # concept7, concept70 ... concept79: 11 of each 100 units
+    assert shown(browser) == sum(1 for u in range(2048) if f'concept{u % 100}'.startswith('concept7'))
+    assert severe(browser) == []
+    print(f'2048 units: report written in {build:.1f} s, {page.stat().st_size / 1e6:.2f} MB; '
+          f'load {load:.2f} s; scrolled to the end in {scroll:.2f} s')
+    assert load < 15 and scroll < 30

@@ -49,7 +49,7 @@ def _start_lab(nbdir: Path, home: Path, port: int, token: str) -> subprocess.Pop
         '{"fetchNews": "false", "checkForUpdates": false}')
     cmd = [sys.executable, '-m', 'jupyterlab', '--no-browser', '--ip=127.0.0.1', f'--port={port}',
            f'--IdentityProvider.token={token}', f'--ServerApp.root_dir={nbdir}', '--ServerApp.open_browser=False',
-           '--LabApp.expose_app_in_browser=True']
+           '--LabApp.expose_app_in_browser=True', '--allow-root']
     log = open(home / 'lab.log', 'w')
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=nbdir)
     url = f'http://127.0.0.1:{port}/api/status?token={token}'

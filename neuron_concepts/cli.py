@@ -12,6 +12,7 @@ from .pipeline import RunConfig, run, demo_config
 from .outputs import write_outputs, summarize
 from .eval import evaluate_run, markdown_table, read_run, sentence_embedder, clip_text_embedder
 from .report import write_report
+from .lessons import add_lessons_parser, lessons_main
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ def _log_to_stderr():
 
 # %% ../nbs/07_cli.ipynb #18050f57
 def main(argv=None):
-    "Entry point of the `neuron-concepts` command (and of `python -m neuron_concepts`): run, demo, evaluate."
+    "Entry point of `neuron-concepts` (and of `python -m neuron_concepts`): run, demo, evaluate, why, report, lessons."
     ap = argparse.ArgumentParser(
         prog='neuron-concepts', description='What has this neuron learned? WWW and Grad-CAM + t-vMF concepts.'
     )
@@ -92,6 +93,7 @@ def main(argv=None):
     )
     add_evaluate_parser(sub)
     add_why_parsers(sub)
+    add_lessons_parser(sub)
     a = ap.parse_args(argv)
     _log_to_stderr()
     try:
@@ -99,6 +101,8 @@ def main(argv=None):
             return evaluate_main(a)
         if a.cmd in ('why', 'report'):
             return why_main(a) if a.cmd == 'why' else report_main(a)
+        if a.cmd == 'lessons':
+            return lessons_main(a)
         cfg = _config_from_args(a, demo=a.cmd == 'demo')
         out = Path(a.out)
         try:

@@ -49,11 +49,13 @@ class Explorer:
         self.results, self.target, self.n_images, self.max_concepts = results, target, n_images, max_concepts
         self.layer = w.Dropdown(options=list(results), description='layer')
         self.unit = w.Dropdown(description='unit')
-        self.concepts, self.images = w.HTML(), w.Image(format='png')
+        # the image at its own size: a VBox would stretch it to the page's width
+        self.concepts, self.images = w.HTML(), w.Image(format='png', layout=w.Layout(align_self='flex-start'))
         self.widget = w.VBox([w.HBox([self.layer, self.unit]), self.concepts, self.images])
+        self._quiet = False  # True while the layer's units are being set: one redraw, after
         self._set_units()
-        self.layer.observe(lambda ch: self._set_units(), names='value')
-        self.unit.observe(lambda ch: self.update(), names='value')
+        self.layer.observe(lambda ch: self._on_layer(), names='value')
+        self.unit.observe(lambda ch: self._quiet or self.update(), names='value')
         self.update()
 
     @property
@@ -67,6 +69,16 @@ class Explorer:
             (f'{u}: {names[u].split(",")[0]}' if final and u < len(names) else str(u), int(u))
             for u in self.res.units
         ]
+        if self.unit.value is None and self.unit.options:
+            self.unit.index = 0  # a new drop-down selects nothing: show the first unit, not an empty panel
+
+    def _on_layer(self):
+        self._quiet = True
+        try:
+            self._set_units()
+        finally:
+            self._quiet = False
+        self.update()  # once, even when the new layer's first unit has the old unit's number
 
     def concept_html(self) -> str:
         "HTML table of each method's concepts (with scores) for the current unit."

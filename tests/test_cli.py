@@ -111,3 +111,22 @@ def test_demo_command(tmp_path):
     assert cfg['encoder_is_clip'] is False and 'not CLIP' in cfg['note']
     assert r.stdout.rstrip().splitlines()[-1] == f"report: {tmp_path / 'demo-out' / 'report.html'}"
     assert (tmp_path / 'demo-out' / 'report.html').is_file()
+
+
+def test_lessons_student_copies_have_no_solutions(tmp_path):
+    r = cli('lessons', tmp_path / 'class', '--student')
+    assert r.returncode == 0 and "student's copies" in r.stdout, r.stderr
+    nbs = sorted((tmp_path / 'class').glob('*.ipynb'))
+    assert [p.stem for p in nbs][:6] == ['00_crop', '01_activations', '02_similarity', '03_scoring', '04_eval',
+                                         '05_ablation']
+    for p in nbs:
+        cells = json.loads(p.read_text(encoding='utf-8'))['cells']
+        srcs = [''.join(c['source']) for c in cells]
+        assert not any(s.startswith('#|') and '#| solution' in s for s in srcs), p.name
+        assert any(s.startswith('## Exercises') for s in srcs), p.name
+        assert not any(c.get('outputs') for c in cells), p.name
+    r = cli('lessons', tmp_path / 'class', '--student')  # refuses to overwrite the handed-out copies
+    assert r.returncode == 2 and 'exists; pass overwrite=True (--overwrite)' in r.stderr, r.stderr
+    r = cli('lessons', tmp_path / 'teacher')
+    assert r.returncode == 0
+    assert '#| solution' in (tmp_path / 'teacher' / '05_ablation.ipynb').read_text(encoding='utf-8')

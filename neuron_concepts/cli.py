@@ -81,7 +81,7 @@ def _log_to_stderr():
 
 # %% ../nbs/07_cli.ipynb #18050f57
 def main(argv=None):
-    "Entry point of `neuron-concepts` (and of `python -m neuron_concepts`): run, demo, evaluate, why, report, lessons."
+    "`neuron-concepts` (also `python -m neuron_concepts`): run, demo, evaluate, why, report, lessons."
     ap = argparse.ArgumentParser(
         prog='neuron-concepts', description='What has this neuron learned? WWW and Grad-CAM + t-vMF concepts.'
     )

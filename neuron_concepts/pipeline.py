@@ -367,7 +367,9 @@ def run(config: RunConfig, progress: bool = True) -> Explanation:
             return c
 
         if crop == 'gradcam':
-            crops[crop] = cache.chunked('crops', ccfg, n, size, crops_and_activations, Crops.concat, 'crops (gradcam)')
+            crops[crop] = cache.chunked(
+                'crops', ccfg, n, size, crops_and_activations, Crops.concat, 'crops (gradcam)'
+            )
         else:
             crops[crop] = center_crops(probe, target.resize, target.crop)
         times[f'crops_{crop}'] = time.time() - t

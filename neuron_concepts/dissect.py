@@ -84,7 +84,7 @@ def _wpmi_core(acts, img, text, top_k, a, lam, min_prob, ramp, chunk, device):
         P = torch.exp(a * cosines(V, text[j : j + step].to(dev)).to(lse.dtype) - lse[:, None])
         acc = torch.zeros(U, P.shape[1], dtype=torch.float64, device=dev)
         for i in range(k):
-            X = P[rows[:, i]].double()
+            X = P[rows[:, i]]  # the terms in P's precision (float32, as CLIP-Dissect), summed in float64
             acc += torch.log((X if w is None else 1 + w[i] * (X - 1)) + min_prob)
         logp[:, j : j + step] = acc.cpu()
     log_pc = torch.logsumexp(logp, dim=0, keepdim=True) - math.log(U)

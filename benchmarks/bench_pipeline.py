@@ -26,7 +26,10 @@ method (Grad-CAM crop + t-vMF), k = 40. One process measures, side by side:
   (timed on a random subset, with the maximum absolute difference of the features);
 * autocast against float32: the pipeline again under bf16 and under fp16 autocast (`amp`; on the CPU too,
   where torch supports it), and how many units' selected concepts change against the float32 run
-  (key `amp_selection_changes`; `--skip-amp-compare` leaves it out).
+  (key `amp_selection_changes`; `--skip-amp-compare` leaves it out);
+* CLIP-Dissect's soft-WPMI (key `soft_wpmi`): on random activations of 1,000 units over the probe's number of
+  images and random unit-norm features of the concept set's size, its seconds and peak RSS, and the ratio to
+  the bare image-concept matrix multiply alone (`--only-dissect` measures only this, in seconds).
 
 `--scale` runs the scale series instead (see `scale_series`): synthetic probe folders of 10,000 and 100,000
 32 x 32 images, a tiny model with a 2,048-unit layer, Grad-CAM + t-vMF, k = 40; peak RSS and seconds per size,
@@ -64,6 +67,21 @@ def sync(device):
     if torch.device(device).type == 'cuda': torch.cuda.synchronize()
 
 
+def bench_soft_wpmi(n_images: int, n_concepts: int, units: int = 1000, dim: int = 512, device='cpu') -> dict:
+    "soft-WPMI (chunked) against the N x C matrix multiply alone, on random inputs of the given sizes."
+    from neuron_concepts.dissect import soft_wpmi
+    g = torch.Generator().manual_seed(0)
+    acts = torch.randn(n_images, units, generator=g)
+    V = F.normalize(torch.randn(n_images, dim, generator=g), dim=-1).to(device)
+    T = F.normalize(torch.randn(n_concepts, dim, generator=g), dim=-1).to(device)
+    rss0 = rss_gb()
+    _, t_mm = timed(lambda: (V @ T.T, sync(device)))
+    S, t = timed(lambda: (soft_wpmi(acts, V, T, device=device), sync(device))[0])
+    return dict(images=n_images, concepts=n_concepts, units=units, seconds=round(t, 2), matmul_seconds=round(t_mm, 3),
+                ratio_to_matmul=round(t / t_mm, 1), peak_rss_gb=round(rss_gb(), 3),
+                peak_rss_before_gb=round(rss0, 3), scores_gb=round(S.numel() * S.element_size() / 1e9, 3))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--probe', default=str(Path(__file__).resolve().parents[2] / 'shared' / 'data' / 'imagenet-samples'))
@@ -86,10 +104,16 @@ def main():
     ap.add_argument('--skip-previous', action='store_true',
                     help='do not time the previous design (Grad-CAM backward through the whole network) cold')
     ap.add_argument('--work', default=None, help='folder for the probe subset and caches (default: a temporary one)')
+    ap.add_argument('--only-dissect', action='store_true', help='measure only soft-WPMI (random inputs; key soft_wpmi)')
     ap.add_argument('--scale', action='store_true', help='run the scale series instead (see scale_series)')
     ap.add_argument('--scale-sizes', default='10000,100000', help='probe-set sizes of the scale series')
     ap.add_argument('--scale-one', type=int, default=None, help=argparse.SUPPRESS)  # one size, in a child
     a = ap.parse_args()
+    if a.only_dissect:
+        n = min(a.images, sum(p.suffix.lower() in ('.jpeg', '.jpg', '.png') for p in Path(a.probe).iterdir()))
+        print(json.dumps(dict(soft_wpmi=bench_soft_wpmi(n, len(load_concepts(a.concepts).words), device=a.device),
+                              concept_set=a.concepts, device=a.device, threads=torch.get_num_threads())))
+        return
     if a.scale or a.scale_one:
         return scale_series(a)
     torch.manual_seed(0)
@@ -294,6 +318,7 @@ def main():
             with torch.autocast('cuda', dtype=torch.bfloat16): bf = enc.model.encode_image(clip_x[:64].to(dev)).float()
         out['gpu']['bf16_vs_fp32_min_cosine'] = float(F.cosine_similarity(f32, bf).min())
 
+    out['soft_wpmi'] = bench_soft_wpmi(len(imgs), len(words), device=dev)
     targets = dict(speedup_vs_naive=out['speedup_vs_naive'] >= 5, ratio_to_floor=out['ratio_to_floor'] <= 1.2,
                    gradcam_over_forward=out['gradcam_over_forward'] <= 1.3,
                    **({'speedup_vs_previous': out['speedup_vs_previous'] >= 1.5} if 'speedup_vs_previous' in out else {}),

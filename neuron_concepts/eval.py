@@ -267,7 +267,9 @@ def table1(results: dict, methods=('www', 'gradcam-tvmf')):
     rows = []
     for cs in ('imagenet', 'broden', 'wordnet'):
         for m in methods:
-            p, r = PAPER_TABLE1[(m, cs)], results.get(cs, {}).get(m)
+            p, r = PAPER_TABLE1.get((m, cs), (float('nan'),) * 4), results.get(cs, {}).get(
+                m
+            )  # NaN: not in the paper
             row = {'method': m, 'D_concept': cs}
             for paper, k in zip(p, ('clip_cos', 'mpnet_cos', 'f1', 'hit_rate')):
                 row[f'paper {METRIC_NAMES[k]}'] = paper

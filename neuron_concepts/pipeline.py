@@ -22,7 +22,15 @@ from .activations import record_activations, record_gradcam_activations
 from .similarity import check_kappa
 from .encoders import load_encoder, concept_features, encode_images
 from .cache import StageCache, config_key
-from .scoring import METHODS, parse_methods, check_alpha, concept_scores, select_concepts
+from neuron_concepts.scoring import (
+    METHODS,
+    PAPER_METHODS,
+    parse_methods,
+    check_alpha,
+    concept_scores,
+    select_concepts,
+)
+from .dissect import DISSECT_SIMS, dissect_scores, argmax_concepts
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +73,8 @@ class RunConfig:
     )
     methods: tuple = opt(
         ('www', 'gradcam-tvmf'),
-        'methods, comma-separated: www, gradcam, tvmf, gradcam-tvmf, or all',
+        'methods, comma-separated: www, gradcam, tvmf, gradcam-tvmf, or all (these four); CLIP-Dissect: '
+        'soft-wpmi, gradcam-soft-wpmi, wpmi, rank-reorder, cos-cubed (one concept per unit)',
         flags=('--method', '--methods'),
     )
     k: int = opt(40, 'representative images per unit')
@@ -198,12 +207,23 @@ class RunResult:
     selections: dict  # method -> list (per unit) of [(concept index, score)]
     info: dict = field(default_factory=dict)
     target: TargetModel = None
+    word_text: torch.Tensor = None  # text features of the bare words (CLIP-Dissect's prompts)
 
     def scores(self, method: str, kappa: float = None) -> torch.Tensor:
         "The (U, J) concept scores of `method` (t-vMF with `kappa`, default the run's)."
         crop, sim = METHODS[method]
         idx, feats = self.img_feats[crop]
         pos = {int(i): j for j, i in enumerate(idx)}
+        if sim in DISSECT_SIMS:  # every readable probe image, all units of the layer
+            ok = np.flatnonzero(self.acts[crop].valid)
+            return dissect_scores(
+                sim,
+                self.acts[crop].values[ok],
+                feats[[pos[int(i)] for i in ok]],
+                self.word_text,
+                self.units,
+                device=self.info.get('score_device'),
+            )
         rows = np.vectorize(pos.get)(self.reps[crop][0])
         kappa = self.config.kappa if kappa is None else kappa
         return concept_scores(
@@ -430,8 +450,11 @@ def run(config: RunConfig, progress: bool = True) -> Explanation:
     times['load_encoder'] = time.time() - t
     t = time.time()
     img_feats = {}
+    dissect_crops = {METHODS[m][0] for m in cfg.methods if METHODS[m][1] in DISSECT_SIMS}
     for crop in crops_needed:  # the distinct representative images of all layers, each encoded once
         idx = np.unique(np.concatenate([reps[crop, l][0].ravel() for l in layers]))
+        if crop in dissect_crops:  # CLIP-Dissect compares every readable probe image
+            idx = np.union1d(idx, np.flatnonzero(acts[crop][layers[0]].valid))
         fcfg = dict(
             base_cfg,
             crop=crop,
@@ -464,6 +487,12 @@ def run(config: RunConfig, progress: bool = True) -> Explanation:
         t = time.time()
     text, base, hit = concept_features(encoder, concept_set.words, cache_dir=cache.root, progress=progress)
     cache.log.append(('text features', 'reused' if hit else 'computed'))
+    word_text = None
+    if dissect_crops:  # CLIP-Dissect encodes each concept as the bare word
+        word_text, _, hit = concept_features(
+            encoder, concept_set.words, template='{}', cache_dir=cache.root, progress=progress
+        )
+        cache.log.append(('text features (words)', 'reused' if hit else 'computed'))
     times['text_features'] = time.time() - t
     t = time.time()
     results = {}
@@ -483,9 +512,11 @@ def run(config: RunConfig, progress: bool = True) -> Explanation:
             {},
             info=dict(score_device=str(encoder.device)),  # the scores are computed where the encoder runs
             target=target,
+            word_text=word_text,
         )
         for m in cfg.methods:
             crop, sim = METHODS[m]
+            dis = sim in DISSECT_SIMS
             scfg = dict(
                 akeys[crop][l],
                 encoder=encoder.config(),
@@ -495,11 +526,16 @@ def run(config: RunConfig, progress: bool = True) -> Explanation:
                 k=cfg.k,
                 kappa=cfg.kappa if sim == 'tvmf' else None,
                 units=config_key(dict(u=units[l].tolist())),
+                **({'dissect': 'clip-dissect 1', 'template': '{}'} if dis else {}),
             )
+            if dis:  # CLIP-Dissect's defaults (03b_dissect); alpha and k do not enter
+                scfg.update(alpha=None, k=None)
             res.selections[m] = cache.get(
                 'selection',
                 scfg,
-                lambda m=m, res=res: select_concepts(res.scores(m), cfg.alpha),
+                lambda m=m, res=res, dis=dis: (
+                    argmax_concepts(res.scores(m)) if dis else select_concepts(res.scores(m), cfg.alpha)
+                ),
                 label=f'scores ({m}, {l})' if many else f'scores ({m})',
             )
         results[l] = res
@@ -547,7 +583,7 @@ DEMO = dict(
     model='efficientnet-lite0',
     encoder='conse-lite2-minilm',
     concepts='imagenet',
-    methods=tuple(METHODS),
+    methods=PAPER_METHODS,
     k=1,
     units='labelled',
 )

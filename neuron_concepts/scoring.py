@@ -15,7 +15,8 @@ from .similarity import cosine, similarity
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'METHODS', 'concept_scores', 'concept_scores_reference', 'check_alpha', 'select_concepts', 'parse_methods']
+__all__ = ['log', 'METHODS', 'PAPER_METHODS', 'DISSECT_METHODS', 'concept_scores', 'concept_scores_reference', 'check_alpha',
+           'select_concepts', 'parse_methods']
 
 # %% ../nbs/03_scoring.ipynb #1ad3ddc1
 def concept_scores(
@@ -78,18 +79,27 @@ def select_concepts(S: torch.Tensor, alpha: float = 0.95) -> list:
     return out
 
 # %% ../nbs/03_scoring.ipynb #a9685945
-METHODS = {
+METHODS = {  # method -> (crop, similarity)
     'www': ('center', 'cos'),
     'gradcam': ('gradcam', 'cos'),
     'tvmf': ('center', 'tvmf'),
     'gradcam-tvmf': ('gradcam', 'tvmf'),
+    'soft-wpmi': ('center', 'soft_wpmi'),  # CLIP-Dissect (see 03b_dissect)
+    'gradcam-soft-wpmi': ('gradcam', 'soft_wpmi'),
+    'wpmi': ('center', 'wpmi'),
+    'rank-reorder': ('center', 'rank_reorder'),
+    'cos-cubed': ('center', 'cos_cubed'),
 }
+PAPER_METHODS = ('www', 'gradcam', 'tvmf', 'gradcam-tvmf')  # 'all': the paper's 2 x 2
+DISSECT_METHODS = tuple(m for m, (_, s) in METHODS.items() if s not in ('cos', 'tvmf'))
 
 
 def parse_methods(methods) -> list:
-    "A list of method names from a list or a comma-separated string ('all' = the four)."
+    "A list of method names from a list or a comma-separated string ('all' = the paper's four)."
     if isinstance(methods, str):
-        methods = list(METHODS) if methods == 'all' else [m.strip() for m in methods.split(',') if m.strip()]
+        methods = (
+            list(PAPER_METHODS) if methods == 'all' else [m.strip() for m in methods.split(',') if m.strip()]
+        )
     bad = [m for m in methods if m not in METHODS]
     if bad or not methods:
         raise NeuronConceptsError(

@@ -130,3 +130,20 @@ def test_lessons_student_copies_have_no_solutions(tmp_path):
     r = cli('lessons', tmp_path / 'teacher')
     assert r.returncode == 0
     assert '#| solution' in (tmp_path / 'teacher' / '05_ablation.ipynb').read_text(encoding='utf-8')
+
+
+def test_clip_dissect_beside_www_and_the_paper(probe, tmp_path):
+    "`run --method soft-wpmi,www,gradcam-tvmf` then `evaluate`: one table with the three; soft-WPMI keeps one concept."
+    out = tmp_path / 'out'
+    r = cli('run', '--probe', probe, '--model', 'tiny-resnet', '--encoder', 'tiny-clip', '--concepts', 'imagenet',
+            '--method', 'soft-wpmi,www,gradcam-tvmf', '--k', '2', '--units', '0-3', '--out', out,
+            '--cache-dir', tmp_path / 'cache', '--quiet', '--workers', '0')
+    assert r.returncode == 0, r.stderr
+    with open(out / 'concepts.csv', newline='') as f: rows = [c for c in csv.DictReader(f) if c['method'] == 'soft-wpmi']
+    assert sorted(int(c['unit']) for c in rows) == [0, 1, 2, 3] and {c['rank'] for c in rows} == {'0'}
+    r = cli('evaluate', out, '--clip-text', 'all-MiniLM-L6-v2', '--mpnet', 'all-MiniLM-L6-v2')
+    assert r.returncode == 0, r.stderr
+    lines = [l for l in r.stdout.splitlines() if l.startswith('|')]
+    assert len(lines) == 5 and lines[0].startswith('| method | D_concept |'), r.stdout
+    assert sorted(l.split('|')[1].strip() for l in lines[2:]) == ['gradcam-tvmf', 'soft-wpmi', 'www'], r.stdout
+    assert set(json.loads((out / 'metrics.json').read_text())) >= {'soft-wpmi', 'www', 'gradcam-tvmf'}

@@ -218,7 +218,7 @@ class RunResult:
             ok = np.flatnonzero(self.acts[crop].valid)
             return dissect_scores(
                 sim,
-                self.acts[crop].values[ok],
+                self.acts[crop].load().values[ok],  # soft-WPMI's top images per unit need every row
                 feats[[pos[int(i)] for i in ok]],
                 self.word_text,
                 self.units,

@@ -164,6 +164,14 @@ class Activations:
         n, u = self.values.shape[0], self.n_units
         return f'Activations({self.layer!r}: {n} images x {u} units, {bad} unreadable)'
 
+# %% ../nbs/01_activations.ipynb #3cd4f92f
+def _layer_names(target: TargetModel, layers=None) -> list:
+    "The layers to record as a list of names: one name, several, or by default the model's final layer."
+    layers = layers if layers is not None else target.final_layer
+    if layers is None:
+        raise NeuronConceptsError(f'{target.name} has no final layer: name the layers to record')
+    return [layers] if isinstance(layers, str) else list(layers)
+
 # %% ../nbs/01_activations.ipynb #1d6ae9bd
 def _record_batches(target, layers, reduce, tokens, batches, n, valid, failed, amp, bar) -> dict:
     "Run `batches` of (indices, [0, 1] images, unreadable) through the model: an (n, units) tensor per layer."
@@ -222,10 +230,7 @@ def record_activations(
     progress: bool = True,  # show a progress bar
 ) -> dict:
     "Activations of each layer in `layers` on the crops, in one pass; a classifier's output under 'logits'."
-    layers = layers if layers is not None else target.final_layer
-    if layers is None:
-        raise NeuronConceptsError(f'{target.name} has no final layer: name the layers to record')
-    layers = [layers] if isinstance(layers, str) else list(layers)
+    layers = _layer_names(target, layers)
     dev, n = target.device, len(probe)
     amp = effective_amp(check_amp(amp), dev)
     valid, failed = crops.valid.copy(), dict(crops.failed)
@@ -257,10 +262,7 @@ def record_gradcam_activations(
     progress: bool = True,  # show progress bars
 ) -> tuple:
     "(Grad-CAM `Crops`, activations of each layer on them), each image decoded once for the two passes."
-    layers = layers if layers is not None else target.final_layer
-    if layers is None:
-        raise NeuronConceptsError(f'{target.name} has no final layer: name the layers to record')
-    layers = [layers] if isinstance(layers, str) else list(layers)
+    layers = _layer_names(target, layers)
     amp = effective_amp(check_amp(amp), target.device)
     pixels = {}  # the crops' bytes, cut from the Grad-CAM inputs
 

@@ -328,10 +328,12 @@ class TopK:
         valid=None,  # (n,) bool: readable images (default: all)
         lo: int = None,  # index of the chunk's first image (default: right after the last chunk)
     ) -> 'TopK':
-        "Merge one chunk into the running top-k; chunks come in probe order."
+        "Merge one chunk into the running top-k; chunks come in probe order (gaps: another process's chunks)."
         lo = self.seen if lo is None else int(lo)
-        if lo != self.seen:
-            raise NeuronConceptsError(f'chunks must come in probe order: image {self.seen} next, not {lo}')
+        if lo < self.seen:
+            raise NeuronConceptsError(
+                f'chunks must come in probe order: the next one at image {self.seen} or later, not {lo}'
+            )
         n = values.shape[0]
         ok = torch.ones(n, dtype=torch.bool) if valid is None else torch.as_tensor(np.asarray(valid, bool))
         v = values if self.units is None else values[:, self.units]
@@ -343,6 +345,21 @@ class TopK:
         self.val, self.idx = torch.gather(v, 1, order), torch.gather(i, 1, order)
         self.seen, self.readable = lo + n, self.readable + int(ok.sum())
         return self
+
+    @classmethod
+    def merged(cls, parts) -> 'TopK':
+        "One top-k from the top-k of disjoint sets of chunks (e.g. one per process); ties: lower index first."
+        parts = list(parts)
+        out = cls(parts[0].k, parts[0].units)
+        done = [p for p in parts if p.val is not None]
+        if done:
+            v, i = torch.cat([p.val for p in done], 1), torch.cat([p.idx for p in done], 1)
+            by_index = torch.sort(i, dim=1, stable=True).indices  # so that the stable sort below keeps
+            v, i = torch.gather(v, 1, by_index), torch.gather(i, 1, by_index)  # the lower index first
+            order = torch.sort(v, dim=1, descending=True, stable=True).indices[:, : out.k]
+            out.val, out.idx = torch.gather(v, 1, order), torch.gather(i, 1, order)
+        out.seen, out.readable = max(p.seen for p in parts), sum(p.readable for p in parts)
+        return out
 
     def result(self) -> tuple:
         "Indices (U, k) and values (U, k) of the images seen so far, best first."

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from .errors import NeuronConceptsError
+from .distributed import Ranks
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,6 @@ def is_disk_full(e: BaseException) -> bool:
     return isinstance(e, RuntimeError) and any(
         s in msg for s in ('unexpected pos', 'file write failed', 'No space left on device')
     )
-
 
 # %% ../nbs/14_cache.ipynb #8d65f5e3
 def save_atomic(obj, path) -> Path:
@@ -113,8 +113,14 @@ class CachedPart:
 class StageCache:
     "Stage results on disk, keyed by their configuration, written atomically; records what was reused."
 
-    def __init__(self, root=None):
-        self.root = Path(root) if root is not None else default_cache_dir()
+    def __init__(
+        self,
+        root=None,  # the folder (default: `default_cache_dir()`); '{rank}' in it: one folder per process
+        ranks: Ranks = None,  # this process among those of a torchrun launch (default: the only one)
+    ):
+        self.ranks = ranks if ranks is not None else Ranks()
+        root = default_cache_dir() if root is None else root
+        self.root = Path(str(root).replace('{rank}', str(self.ranks.rank)))
         self.log = []
         self.made = set()  # chunk files written by `put_part` in this session
 
@@ -155,6 +161,10 @@ class StageCache:
         out = {}
         for k, c in cfgs.items():
             hit = load_cached(self._path(stage, c), c)
+            if self.ranks.active:  # a result that any process has is everyone's
+                mine, hit = hit, self.ranks.first(hit)
+                if mine is None and hit is not None:
+                    cache_put(self._path(stage, c), c, hit)
             if hit is not None:
                 out[k] = hit
                 self.log.append((labels[k], 'reused'))
@@ -163,13 +173,24 @@ class StageCache:
             return out
         got = {k: [] for k in todo}
         parts = self.parts(
-            stage, todo, n, size, compute, lambda k, lo, hi, part: got[k].append(part), labels, keyed=True
+            stage,
+            todo,
+            n,
+            size,
+            compute,
+            lambda k, lo, hi, part: got[k].append((lo, part)),
+            labels,
+            keyed=True,
         )
+        if self.ranks.active:  # every process's chunks, in probe order
+            every = self.ranks.gather(got)
+            got = {k: sorted((x for g in every for x in g[k]), key=lambda x: x[0]) for k in todo}
         for k in todo:
-            out[k] = combine(got[k])
+            out[k] = combine([part for _, part in got[k]])
             cache_put(self._path(stage, todo[k]), todo[k], out[k])
-            for p in parts[k]:
-                p.path.unlink(missing_ok=True)
+            for ci, p in enumerate(parts[k]):
+                if self.ranks.owns(ci):
+                    p.path.unlink(missing_ok=True)
         return out
 
     def parts(
@@ -188,12 +209,16 @@ class StageCache:
             cfgs = {k: dict(c, stage=stage, chunk=size) for k, c in cfgs.items()}
         labels = labels or {k: f'{stage} ({k})' for k in cfgs}
         bounds = [(lo, min(lo + size, n)) for lo in range(0, n, size)]
-        out, t, computed = {k: [] for k in cfgs}, time.time(), 0
+        out, t, computed, made = {k: [] for k in cfgs}, time.time(), 0, 0
         for ci, (lo, hi) in enumerate(bounds):
             refs = {
                 k: CachedPart(lo, hi, self._path(stage, c, f'.part{ci}'), dict(c, part=ci, lo=lo, hi=hi))
                 for k, c in cfgs.items()
             }
+            for k in cfgs:
+                out[k].append(refs[k])
+            if not self.ranks.owns(ci):  # another process computes this chunk
+                continue
             got = {k: load_cached(r.path, r.config) for k, r in refs.items()}
             missing = [k for k in cfgs if got[k] is None]
             if missing:
@@ -202,13 +227,14 @@ class StageCache:
                     cache_put(refs[k].path, refs[k].config, new[k])
                     got[k] = new[k]
                 computed += 1
+            else:
+                made += any(r.path in self.made for r in refs.values())
             for k in cfgs:
-                out[k].append(refs[k])
                 if each is not None:
                     each(k, lo, hi, got[k])
             del got
+        computed, made = self.ranks.total(computed), self.ranks.total(made)  # over all the processes
         reused = len(bounds) - computed
-        made = sum(r.path in self.made for r in refs.values()) if bounds else 0
         how = (
             ('computed with an earlier stage' if made else 'reused')
             if not computed
@@ -235,9 +261,16 @@ class StageCache:
             if part is not None:
                 have.update(zip(part['keys'].tolist(), part['rows']))
         keys = np.asarray(keys)
-        missing = np.array([k for k in keys.tolist() if k not in have], dtype=keys.dtype)
+        held, known = [sorted(have)], have
+        if self.ranks.active:  # a row that any process has is not computed again
+            want = set(keys.tolist())
+            held = self.ranks.gather(sorted(k for k in have if k in want))
+            known = set().union(*map(set, held))
+        missing = np.array([k for k in keys.tolist() if k not in known], dtype=keys.dtype)
         t = time.time()
-        for lo in range(0, len(missing), size):
+        for j, lo in enumerate(range(0, len(missing), size)):
+            if not self.ranks.owns(j):  # the same chunks as one process, dealt out in turn
+                continue
             mk = missing[lo : lo + size]
             rows = compute(mk)
             tag = config_key(dict(k=mk.tolist()))
@@ -247,6 +280,17 @@ class StageCache:
                 dict(keys=mk, rows=rows),
             )
             have.update(zip(mk.tolist(), rows))
+        if self.ranks.active:  # each row sent by one process: the first that had it, or the one that made it
+            giver = {}
+            for r, ks in enumerate(held):
+                for k in ks:
+                    giver.setdefault(k, r)
+            for j, lo in enumerate(range(0, len(missing), size)):
+                giver.update((k, j % self.ranks.world) for k in missing[lo : lo + size].tolist())
+            mine = {k: have[k] for k, r in giver.items() if r == self.ranks.rank}
+            have = {}
+            for part in self.ranks.gather(mine):
+                have.update(part)
         self.log.append(
             (
                 label,

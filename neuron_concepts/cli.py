@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_cli.ipynb #e85af762
 from __future__ import annotations
-import argparse, dataclasses, logging, os, sys
+import argparse, dataclasses, logging, os, sys, warnings
 from pathlib import Path
 
 from .errors import NeuronConceptsError
@@ -13,6 +13,7 @@ from .outputs import write_outputs, summarize
 from .eval import evaluate_run, markdown_table, read_run, sentence_embedder, clip_text_embedder
 from .report import write_report
 from .lessons import add_lessons_parser, lessons_main
+from .distributed import LostPeer, error_line, launched, leave
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ def _log_to_stderr():
         h.setFormatter(logging.Formatter('%(message)s'))
         h._nc = True
         pkg.addHandler(h)
-        pkg.setLevel(logging.INFO)
+        pkg.setLevel(logging.INFO if launched()['rank'] == 0 else logging.ERROR)  # torchrun: rank 0 tells
         pkg.propagate = False
 
 # %% ../nbs/07_cli.ipynb #18050f57
@@ -96,6 +97,8 @@ def main(argv=None):
     add_lessons_parser(sub)
     a = ap.parse_args(argv)
     _log_to_stderr()
+    if launched()['rank']:  # under torchrun the others' warnings would repeat rank 0's
+        warnings.filterwarnings('ignore')
     try:
         if a.cmd == 'evaluate':
             return evaluate_main(a)
@@ -112,6 +115,8 @@ def main(argv=None):
         if not os.access(out, os.W_OK):
             raise NeuronConceptsError(f'output folder {out} is not writable')
         res = run(cfg, progress=not a.quiet)
+        if res.info.get('rank', 0):  # under torchrun, rank 0 writes the outputs and reports
+            return 0
         write_outputs(res, out)
         report = summarize(res)
         if a.cmd == 'demo':
@@ -123,9 +128,13 @@ def main(argv=None):
         )
         if a.cmd == 'demo':  # the demo ends with the page to open
             sys.stdout.write(f'report: {write_report(out, progress=not a.quiet)}\n')
-    except NeuronConceptsError as e:
-        sys.stderr.write(f'neuron-concepts: error: {e}\n')
+    except LostPeer:  # another process failed and has said why; torchrun ends the launch
         return 2
+    except NeuronConceptsError as e:
+        sys.stderr.write(error_line(str(e)) + '\n')  # one line (and torchrun's summary names it)
+        return 2
+    finally:
+        leave()
     return 0
 
 # %% ../nbs/07_cli.ipynb #7bbd5667

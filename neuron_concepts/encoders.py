@@ -54,7 +54,7 @@ class ImageTextEncoder:
     def encode_image_tensors(self, x: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
-    def encode_texts(self, texts, batch_size: int = 256, progress: bool = True) -> torch.Tensor:
+    def encode_texts(self, texts, batch_size: int = 256, progress: bool = True, ranks=None) -> torch.Tensor:
         raise NotImplementedError
 
     @property
@@ -345,7 +345,14 @@ class OpenClipEncoder(ImageTextEncoder):
             pos = torch.maximum(pos, (tokens == eot).int().argmax(1))  # keep end of text
         return (pos + 1).numpy()
 
-    def encode_texts(self, texts, batch_size: int = 256, progress: bool = True, truncate: bool = True):
+    def encode_texts(
+        self,
+        texts,
+        batch_size: int = 256,
+        progress: bool = True,
+        truncate: bool = True,
+        ranks=None,  # `distributed.Ranks`: the batches dealt out to the processes, then gathered
+    ):
         "Normalised text features, one row per text; each distinct text encoded once, at its shortest length."
         texts = list(texts)
         uniq = list(dict.fromkeys(texts))
@@ -355,18 +362,24 @@ class OpenClipEncoder(ImageTextEncoder):
         order = np.argsort(lens, kind='stable')
         feats = torch.empty(len(uniq), 0)
         bar = dict(desc=f'text features ({self.name})', disable=not progress, leave=False)
+        done = []  # (rows, features) of the batches computed here
         with torch.inference_mode(), self._amp():
             for j in tqdm(range(0, len(uniq), batch_size), **bar):
+                if ranks is not None and not ranks.owns(j // batch_size):
+                    continue  # another process's batch (the same batches as one process)
                 sel = order[j : j + batch_size]
                 tok = tokens[torch.as_tensor(sel)].to(self.device)
                 if short:
                     f = self.encode_tokens(tok[:, : int(lens[sel].max())])
                 else:
                     f = self.model.encode_text(tok)
-                f = F.normalize(f.float(), dim=-1).cpu()
-                if feats.shape[1] == 0:
-                    feats = torch.empty(len(uniq), f.shape[1])
-                feats[torch.as_tensor(sel)] = f
+                done.append((sel, F.normalize(f.float(), dim=-1).cpu()))
+        if ranks is not None and ranks.active:
+            done = [x for got in ranks.gather(done) for x in got]
+        for sel, f in done:
+            if feats.shape[1] == 0:
+                feats = torch.empty(len(uniq), f.shape[1])
+            feats[torch.as_tensor(sel)] = f
         pos = {t: i for i, t in enumerate(uniq)}
         return feats[torch.as_tensor([pos[t] for t in texts], dtype=torch.long)]
 
@@ -476,7 +489,11 @@ class ConSEEncoder(ImageTextEncoder):
         v = torch.einsum('bt,btd->bd', val, self.class_emb[idx])
         return F.normalize(v, dim=-1)
 
-    def encode_texts(self, texts, batch_size: int = 256, progress: bool = True):
+    def encode_texts(self, texts, batch_size: int = 256, progress: bool = True, ranks=None):
+        if (
+            ranks is not None and ranks.active
+        ):  # sentence-transformers orders its batches itself: rank 0 alone
+            return ranks.from_root(lambda: self.text(texts, batch_size=batch_size, progress=progress))
         return self.text(texts, batch_size=batch_size, progress=progress)
 
 # %% ../nbs/15_encoders.ipynb #e874ffe0
@@ -557,6 +574,7 @@ def concept_features(
     cache_dir=None,
     batch_size: int = 256,
     progress: bool = True,
+    ranks=None,  # `distributed.Ranks`: the prompts sharded over the processes of a torchrun launch
 ) -> tuple:
     "Text features (J, d) of the concept prompts and (d,) of the base template, cached in `cache_dir`."
     prompts = [template.format(c) for c in concepts]
@@ -570,10 +588,14 @@ def concept_features(
     )
     path = Path(cache_dir) / f'text-{config_key(cfg)}.pt' if cache_dir is not None else None
     hit = load_cached(path, cfg) if path is not None else None
+    if ranks is not None and ranks.active:  # what any process has cached is everyone's
+        mine, hit = hit, ranks.first(hit)
+        if mine is None and hit is not None and path is not None:
+            cache_put(path, cfg, hit)
     if hit is not None:
         log.info('text features read from cache %s', path.name)
         return hit['concepts'], hit['base'], True
-    feats = encoder.encode_texts(prompts + [base], batch_size=batch_size, progress=progress)
+    feats = encoder.encode_texts(prompts + [base], batch_size=batch_size, progress=progress, ranks=ranks)
     data = dict(concepts=feats[:-1].contiguous(), base=feats[-1].clone())
     if path is not None:
         cache_put(path, cfg, data)

@@ -31,6 +31,7 @@ from neuron_concepts.scoring import (
     select_concepts,
 )
 from .dissect import DISSECT_SIMS, dissect_scores, argmax_concepts
+from .distributed import init_ranks, launched, rank_device, share_files
 
 log = logging.getLogger(__name__)
 
@@ -292,14 +293,15 @@ _STAND_IN_NOTED = set()
 
 def _device_for(cfg: RunConfig):
     "The device: the configuration's, else the given model's, else CUDA when available."
+    local = launched()['local_rank']  # under torchrun, process i of a machine takes its i-th GPU
     if cfg.device is not None:
-        return torch.device(cfg.device)
+        return rank_device(cfg.device, local)
     if isinstance(cfg.model, (TargetModel, nn.Module)):
         m = cfg.model.model if isinstance(cfg.model, TargetModel) else cfg.model
         p = next(iter(m.parameters()), None)
         if p is not None:
             return p.device
-    return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    return rank_device('cuda' if torch.cuda.is_available() else 'cpu', local)
 
 # %% ../nbs/06_pipeline.ipynb #2c6e91e6
 def _target_for(cfg: RunConfig, device) -> TargetModel:
@@ -329,7 +331,9 @@ def run(config: RunConfig, progress: bool = True) -> Explanation:
     cfg = config.validate()
     t0, times = time.time(), {}
     device = _device_for(cfg)
-    cache = StageCache(cfg.cache_dir)
+    ranks = init_ranks(device)  # one process, or this one among those of a torchrun launch
+    progress = progress and ranks.root
+    cache = StageCache(cfg.cache_dir, ranks)
     probe = read_probe(cfg.probe or bundled_probe(), progress=progress)
     target = _target_for(cfg, device)
     layers = list(cfg.layers or [target.final_layer])
@@ -424,9 +428,18 @@ def run(config: RunConfig, progress: bool = True) -> Explanation:
             failed[l].update({lo + int(i): e for i, e in part.failed.items()})
 
         parts = cache.parts('activations', lcfg, n, size, compute, each, labels)
+        if ranks.active:  # each process saw its own chunks: merge the top-k and the per-image flags
+            every = ranks.gather({l: (best.get(l), valid[l], failed[l], first.get(l)) for l in layers})
+            for l in layers:
+                got = [e[l] for e in every]
+                first[l] = next(g[3] for g in got if g[3] is not None)
+                units.setdefault(l, parse_units(cfg.units, first[l][0], probe.labels))
+                best[l] = TopK.merged([g[0] for g in got if g[0] is not None])
+                valid[l] = np.logical_or.reduce([g[1] for g in got])
+                failed[l] = dict(sorted((i, e) for g in got for i, e in g[2].items()))
+                share_files(ranks, [p.path for p in parts[l]], lambda ci: ci % ranks.world)  # all on rank 0
         acts[crop] = {
-            l: ChunkedActivations(l, parts[l], first[l][0], valid[l], failed[l], first[l][1])
-            for l in layers
+            l: ChunkedActivations(l, parts[l], first[l][0], valid[l], failed[l], first[l][1]) for l in layers
         }
         for l in layers:
             reps[crop, l] = best[l].result()
@@ -485,12 +498,14 @@ def run(config: RunConfig, progress: bool = True) -> Explanation:
         )
         times[f'image_features_{crop}'] = time.time() - t
         t = time.time()
-    text, base, hit = concept_features(encoder, concept_set.words, cache_dir=cache.root, progress=progress)
+    text, base, hit = concept_features(
+        encoder, concept_set.words, cache_dir=cache.root, progress=progress, ranks=ranks
+    )
     cache.log.append(('text features', 'reused' if hit else 'computed'))
     word_text = None
     if dissect_crops:  # CLIP-Dissect encodes each concept as the bare word
         word_text, _, hit = concept_features(
-            encoder, concept_set.words, template='{}', cache_dir=cache.root, progress=progress
+            encoder, concept_set.words, template='{}', cache_dir=cache.root, progress=progress, ranks=ranks
         )
         cache.log.append(('text features (words)', 'reused' if hit else 'computed'))
     times['text_features'] = time.time() - t
@@ -530,13 +545,15 @@ def run(config: RunConfig, progress: bool = True) -> Explanation:
             )
             if dis:  # CLIP-Dissect's defaults (03b_dissect); alpha and k do not enter
                 scfg.update(alpha=None, k=None)
-            res.selections[m] = cache.get(
-                'selection',
-                scfg,
-                lambda m=m, res=res, dis=dis: (
-                    argmax_concepts(res.scores(m)) if dis else select_concepts(res.scores(m), cfg.alpha)
-                ),
-                label=f'scores ({m}, {l})' if many else f'scores ({m})',
+            res.selections[m] = ranks.from_root(  # rank 0 scores; the others receive its selections
+                lambda m=m, res=res, dis=dis, scfg=scfg: cache.get(
+                    'selection',
+                    scfg,
+                    lambda: (
+                        argmax_concepts(res.scores(m)) if dis else select_concepts(res.scores(m), cfg.alpha)
+                    ),
+                    label=f'scores ({m}, {l})' if many else f'scores ({m})',
+                )
             )
         results[l] = res
     times['scores'] = time.time() - t
@@ -548,6 +565,8 @@ def run(config: RunConfig, progress: bool = True) -> Explanation:
         target=target.config(),
         final_layer=target.final_layer,
         score_device=str(encoder.device),
+        rank=ranks.rank,  # this process (0: the one that writes the outputs) of `processes`
+        processes=ranks.world,
         stages=cache.log,
         seconds={k: round(v, 2) for k, v in times.items()},
     )
@@ -572,7 +591,7 @@ def explain(
         RunConfig(model=model, layers=layers, probe=None if probe is None else str(probe), **options),
         progress=progress,
     )
-    if out is not None:
+    if out is not None and res.info.get('rank', 0) == 0:  # under torchrun, rank 0 writes
         from neuron_concepts.outputs import write_outputs
 
         write_outputs(res, out)

@@ -33,7 +33,8 @@ method (Grad-CAM crop + t-vMF), k = 40. One process measures, side by side:
 
 `--scale` runs the scale series instead (see `scale_series`): synthetic probe folders of 10,000 and 100,000
 32 x 32 images, a tiny model with a 2,048-unit layer, Grad-CAM + t-vMF, k = 40; peak RSS and seconds per size,
-each size in its own process, and the projection to 1.28M images.
+each size in its own process, and the projection to 1.28M images. It runs on one torch thread with no decoding
+workers unless `--threads` and `--workers` say otherwise, and reports each size's CPU seconds beside its wall time.
 
 The last line printed is one JSON object with every figure.
 """
@@ -92,6 +93,10 @@ def main():
     ap.add_argument('--workers', type=int, default=None,
                     help='image-decoding worker processes (default: 2 at most; 0 for --scale, whose 32 x 32 images '
                          'decode in about 0.1 ms: workers would only compete with the model for the cores)')
+    ap.add_argument('--threads', type=int, default=None,
+                    help="torch's intra-op threads (default: torch's; 1 for --scale: on 2 cores shared with a busy "
+                         'process, two threads that wait for each other made a run 3x slower than one thread; on a '
+                         'lightly loaded machine one thread took 3.0 s for a chunk of 1,024 images, two 2.2 s)')
     ap.add_argument('--amp', nargs='?', const='bf16', default=None, choices=('bf16', 'fp16'),
                     help='autocast of the timed runs (a bare --amp is bf16); see also amp_selection_changes')
     ap.add_argument('--skip-amp-compare', action='store_true',
@@ -113,6 +118,10 @@ def main():
     a = ap.parse_args()
     if a.workers is None:
         a.workers = 0 if (a.scale or a.scale_one) else min(2, os.cpu_count() or 1)
+    if a.threads is None and (a.scale or a.scale_one):
+        a.threads = 1
+    if a.threads:
+        torch.set_num_threads(a.threads)
     if a.only_dissect:
         n = min(a.images, sum(p.suffix.lower() in ('.jpeg', '.jpg', '.png') for p in Path(a.probe).iterdir()))
         print(json.dumps(dict(soft_wpmi=bench_soft_wpmi(n, len(load_concepts(a.concepts).words), device=a.device),
@@ -397,7 +406,8 @@ def scale_series(a) -> dict:
         made = round(time.perf_counter() - t, 1)
         shutil.rmtree(work / f'cache-{n}', ignore_errors=True)   # a cold cache for every size
         p = subprocess.Popen([sys.executable, __file__, '--scale-one', str(n), '--work', str(work), '--device',
-                              a.device, '--workers', str(a.workers), '--k', str(a.k)], stdout=subprocess.PIPE, text=True)
+                              a.device, '--workers', str(a.workers), '--k', str(a.k),
+                              '--threads', str(a.threads)], stdout=subprocess.PIPE, text=True)
         out = p.stdout.read()
         _, status, usage = os.wait4(p.pid, 0)   # this child's own peak RSS (KiB on Linux)
         p.returncode = os.waitstatus_to_exitcode(status)

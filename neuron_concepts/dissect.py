@@ -231,7 +231,7 @@ def stream_tops(
     acts,  # `ChunkedActivations` or `Activations`: `valid` (N,) and `chunks()` of (lo, hi, values)
     k: int,  # images per unit
 ) -> tuple:
-    "`top_images` of the readable rows, chunk by chunk: (indices (U, k'), values (U, k'), rows, finite in unit 0)."
+    "`top_images` of the readable rows, chunk by chunk: (indices (U, k'), values, rows, finite in unit 0)."
     best, n_fin = TopK(k), 0
     for lo, hi, v in acts.chunks():
         v = torch.as_tensor(v)[torch.as_tensor(np.asarray(acts.valid[lo:hi], bool))]

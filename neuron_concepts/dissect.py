@@ -289,9 +289,11 @@ def dissect_scores_chunked(
     n = int(np.asarray(acts.valid).sum())
     if n != len(img):
         raise NeuronConceptsError(f'{n} readable rows of activations but {len(img)} image features')
+    if n < 1:
+        raise NeuronConceptsError('the probe set has no readable image: nothing to compare concepts with')
     if sim in ('soft_wpmi', 'wpmi'):
         kw = DISSECT_DEFAULTS[sim]
-        idx, _, _, fin = stream_tops(acts, max(1, min(kw['top_k'], n)))
+        idx, _, _, fin = stream_tops(acts, min(kw['top_k'], n))
         ramp = (kw['p_start'], kw['p_end']) if sim == 'soft_wpmi' else None
         inds = idx[:, : min(kw['top_k'], fin)]  # the top_k of `top_images` (k = readable images of unit 0)
         core = (kw['top_k'], kw['a'], kw['lam'], kw['min_prob'], ramp, chunk, device)

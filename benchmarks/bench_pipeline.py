@@ -33,7 +33,8 @@ method (Grad-CAM crop + t-vMF), k = 40. One process measures, side by side:
 
 `--scale` runs the scale series instead (see `scale_series`): synthetic probe folders of 10,000 and 100,000
 32 x 32 images, a tiny model with a 2,048-unit layer, Grad-CAM + t-vMF, k = 40; peak RSS and seconds per size,
-each size in its own process, and the projection to 1.28M images.
+each size in its own process, and the projection to 1.28M images. It runs on one torch thread with no decoding
+workers unless `--threads` and `--workers` say otherwise, and reports each size's CPU seconds beside its wall time.
 
 The last line printed is one JSON object with every figure.
 """
@@ -89,7 +90,13 @@ def main():
     ap.add_argument('--concepts', default='wordnet')
     ap.add_argument('--k', type=int, default=40)
     ap.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
-    ap.add_argument('--workers', type=int, default=min(2, os.cpu_count() or 1))
+    ap.add_argument('--workers', type=int, default=None,
+                    help='image-decoding worker processes (default: 2 at most; 0 for --scale, whose 32 x 32 images '
+                         'decode in about 0.1 ms: workers would only compete with the model for the cores)')
+    ap.add_argument('--threads', type=int, default=None,
+                    help="torch's intra-op threads (default: torch's; 1 for --scale: on 2 cores shared with a busy "
+                         'process, two threads that wait for each other made a run 3x slower than one thread; on a '
+                         'lightly loaded machine one thread took 3.0 s for a chunk of 1,024 images, two 2.2 s)')
     ap.add_argument('--amp', nargs='?', const='bf16', default=None, choices=('bf16', 'fp16'),
                     help='autocast of the timed runs (a bare --amp is bf16); see also amp_selection_changes')
     ap.add_argument('--skip-amp-compare', action='store_true',
@@ -109,6 +116,12 @@ def main():
     ap.add_argument('--scale-sizes', default='10000,100000', help='probe-set sizes of the scale series')
     ap.add_argument('--scale-one', type=int, default=None, help=argparse.SUPPRESS)  # one size, in a child
     a = ap.parse_args()
+    if a.workers is None:
+        a.workers = 0 if (a.scale or a.scale_one) else min(2, os.cpu_count() or 1)
+    if a.threads is None and (a.scale or a.scale_one):
+        a.threads = 1
+    if a.threads:
+        torch.set_num_threads(a.threads)
     if a.only_dissect:
         n = min(a.images, sum(p.suffix.lower() in ('.jpeg', '.jpg', '.png') for p in Path(a.probe).iterdir()))
         print(json.dumps(dict(soft_wpmi=bench_soft_wpmi(n, len(load_concepts(a.concepts).words), device=a.device),
@@ -393,14 +406,16 @@ def scale_series(a) -> dict:
         made = round(time.perf_counter() - t, 1)
         shutil.rmtree(work / f'cache-{n}', ignore_errors=True)   # a cold cache for every size
         p = subprocess.Popen([sys.executable, __file__, '--scale-one', str(n), '--work', str(work), '--device',
-                              a.device, '--workers', str(a.workers), '--k', str(a.k)], stdout=subprocess.PIPE, text=True)
+                              a.device, '--workers', str(a.workers), '--k', str(a.k),
+                              '--threads', str(a.threads)], stdout=subprocess.PIPE, text=True)
         out = p.stdout.read()
         _, status, usage = os.wait4(p.pid, 0)   # this child's own peak RSS (KiB on Linux)
         p.returncode = os.waitstatus_to_exitcode(status)
         if p.returncode:
             sys.exit(f'scale series: the run of {n} images failed (exit {p.returncode})')
         got = json.loads(out.strip().splitlines()[-1])
-        rows.append(dict(images=got['images'], peak_rss_gb=round(usage.ru_maxrss / 1024 ** 2, 3), seconds=got['seconds']))
+        rows.append(dict(images=got['images'], peak_rss_gb=round(usage.ru_maxrss / 1024 ** 2, 3), seconds=got['seconds'],
+                         cpu_seconds=round(usage.ru_utime + usage.ru_stime, 2)))   # cpu >> wall x threads: contended
         detail.append(dict(images=n, probe_generation_seconds=made, stages=got['stages'],
                            activation_bytes_on_disk=got['activation_bytes_on_disk']))
         shutil.rmtree(work / f'cache-{n}', ignore_errors=True)
@@ -410,6 +425,7 @@ def scale_series(a) -> dict:
     rss_slope = max(hi['peak_rss_gb'] - lo['peak_rss_gb'], 0) / max(hi['images'] - lo['images'], 1)  # never < 0
     out = dict(
         scale=rows, scale_detail=detail, device=a.device, machine=f'{platform.machine()}, {os.cpu_count()} cpus',
+        workers=a.workers, threads=torch.get_num_threads(),
         setup='ScaleNet (2,048-unit layer `features`, random init) + tiny-clip (random), broden concepts, '
               f'gradcam-tvmf, k = {a.k}, 32 x 32 images (PNG and JPEG), chunk 1024',
         rss_ratio=round(hi['peak_rss_gb'] / lo['peak_rss_gb'], 3),

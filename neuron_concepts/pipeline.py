@@ -30,7 +30,7 @@ from neuron_concepts.scoring import (
     concept_scores,
     select_concepts,
 )
-from .dissect import DISSECT_SIMS, dissect_scores, argmax_concepts
+from .dissect import DISSECT_SIMS, dissect_scores_chunked, argmax_concepts
 from .distributed import init_ranks, launched, rank_device, share_files
 
 log = logging.getLogger(__name__)
@@ -217,9 +217,9 @@ class RunResult:
         pos = {int(i): j for j, i in enumerate(idx)}
         if sim in DISSECT_SIMS:  # every readable probe image, all units of the layer
             ok = np.flatnonzero(self.acts[crop].valid)
-            return dissect_scores(
+            return dissect_scores_chunked(  # the activations read chunk by chunk, never all at once
                 sim,
-                self.acts[crop].load().values[ok],  # soft-WPMI's top images per unit need every row
+                self.acts[crop],
                 feats[[pos[int(i)] for i in ok]],
                 self.word_text,
                 self.units,

@@ -5,6 +5,7 @@
 # %% ../nbs/12_probe.ipynb #d7993e7e
 from __future__ import annotations
 import csv, hashlib, logging, os, re, warnings
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,8 +76,11 @@ class ProbeSet:
     files: list  # relative POSIX paths of the readable images, sorted
     sizes: np.ndarray  # (N, 2) width, height read from the headers
     labels: np.ndarray  # (N,) class index per image, -1 where unknown
-    stats: list  # (size in bytes, mtime in ns) per file, for cache keys
+    stats: np.ndarray  # (N, 2) size in bytes and mtime in ns per file, for cache keys
     skipped: dict = field(default_factory=dict)  # relative path -> reason it was left out
+
+    def __post_init__(self):  # 16 bytes per image, where a list of tuples of ints takes 130
+        self.stats = np.asarray(self.stats, dtype=np.int64).reshape(-1, 2)
 
     def __len__(self):
         return len(self.files)
@@ -92,13 +96,14 @@ class ProbeSet:
             [self.files[i] for i in idx],
             self.sizes[idx],
             self.labels[idx],
-            [self.stats[i] for i in idx],
+            self.stats[idx],
         )
 
     def key(self) -> str:
         "Digest of the listed files and their sizes and times: changes when the probe set does."
         h = hashlib.sha1(str(self.root.resolve()).encode())
-        for f, (n, t), (w, ht), l in zip(self.files, self.stats, self.sizes.tolist(), self.labels.tolist()):
+        stats, sizes = self.stats.tolist(), self.sizes.tolist()
+        for f, (n, t), (w, ht), l in zip(self.files, stats, sizes, self.labels.tolist()):
             h.update(f'{f}|{n}|{t}|{w}x{ht}|{l}\n'.encode())
         return h.hexdigest()[:16]
 
@@ -110,18 +115,19 @@ class ProbeSet:
 
 # %% ../nbs/12_probe.ipynb #8b650893
 def _walk_images(root: Path):
-    "Yield image files under `root` in sorted order, following links but never into a folder twice."
-    seen = set()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+    "Yield the relative POSIX paths of the image files under `root`, sorted, never entering a folder twice."
+    seen, top = set(), str(root)
+    for dirpath, dirnames, filenames in os.walk(top, followlinks=True):
         real = os.path.realpath(dirpath)
         if real in seen:
             dirnames[:] = []
             continue
         seen.add(real)
         dirnames.sort()
+        sub = dirpath[len(top) :].strip(os.sep).replace(os.sep, '/')  # strings, not a Path per file
         for name in sorted(filenames):
             if name.lower().endswith(IMAGE_EXTENSIONS):
-                yield Path(dirpath) / name
+                yield f'{sub}/{name}' if sub else name
 
 # %% ../nbs/12_probe.ipynb #5b8ddf8b
 def _read_labels_csv(path: Path) -> dict:
@@ -148,8 +154,8 @@ def _read_labels_csv(path: Path) -> dict:
 # %% ../nbs/12_probe.ipynb #deede563
 def _label_from_name(rel: str, wnid_index: dict) -> int:
     "Class index from an ImageNet wnid starting the file name or the nearest folder name, else -1."
-    parts = Path(rel).parts
-    for part in (parts[-1],) + parts[-2::-1]:
+    parts = rel.split('/')
+    for part in [parts[-1]] + parts[-2::-1]:
         m = _WNID.match(part)
         if m and m.group(1) in wnid_index:
             return wnid_index[m.group(1)]
@@ -182,11 +188,12 @@ def read_probe(
     elif labels not in ('auto', None):
         label_map = _read_labels_csv(Path(labels))
     wnid_index = {w: i for i, w in enumerate(imagenet_wnids())}
-    files, sizes, stats, skipped = [], [], [], {}
-    for p in tqdm(list(_walk_images(root)), desc='listing probe images', disable=not progress, leave=False):
-        rel = p.relative_to(root).as_posix()
+    files, sizes, stats, skipped = [], array('q'), array('q'), {}  # 8 bytes a number, no tuple per file
+    listed = list(_walk_images(root))
+    for rel in tqdm(listed, desc='listing probe images', disable=not progress, leave=False):
+        p = os.path.join(root, rel)
         try:
-            st = p.stat()
+            st = os.stat(p)
             if st.st_size == 0:
                 raise OSError('empty file')
             with warnings.catch_warnings():
@@ -197,11 +204,13 @@ def read_probe(
             skipped[rel] = f'not a readable image ({type(e).__name__}: {e})'
             continue
         files.append(rel)
-        sizes.append((w, h))
-        stats.append((st.st_size, st.st_mtime_ns))
+        sizes.extend((w, h))
+        stats.extend((st.st_size, st.st_mtime_ns))
+    del listed
+    sizes, stats = (np.array(a, dtype=np.int64).reshape(-1, 2) for a in (sizes, stats))
     if dedupe:
         by_size = {}
-        for i, (n, _) in enumerate(stats):
+        for i, n in enumerate(stats[:, 0].tolist()):
             by_size.setdefault(n, []).append(i)
         first, drop = {}, set()
         for group in (g for g in by_size.values() if len(g) > 1):
@@ -213,7 +222,9 @@ def read_probe(
                 else:
                     first[d] = i
         keep = [i for i in range(len(files)) if i not in drop]
-        files, sizes, stats = [files[i] for i in keep], [sizes[i] for i in keep], [stats[i] for i in keep]
+        files, sizes, stats = (
+            ([files[i] for i in keep], sizes[keep], stats[keep]) if drop else (files, sizes, stats)
+        )
     if not files:
         why = f' ({len(skipped)} files skipped: {", ".join(list(skipped)[:5])})' if skipped else ''
         raise NeuronConceptsError(f'probe folder {root} holds no readable images{why}')
@@ -230,7 +241,7 @@ def read_probe(
     return ProbeSet(
         root,
         files,
-        np.array(sizes, dtype=np.int64).reshape(-1, 2),
+        sizes,
         np.array(lab, dtype=np.int64),
         stats,
         skipped,

@@ -260,11 +260,8 @@ def _cos_cubed_stream(acts, img, text, min_norm: float = 1e-3, chunk: int = 2048
         cmean.append(m)
         cnorm.append(((cs - m) ** 3).norm(p=2, dim=0, keepdim=True).clamp(min=min_norm))
     G, sq, r = torch.zeros(len(mean), C, dtype=torch.float64, device=dev), 0, 0
-    for (
-        lo,
-        hi,
-        v,
-    ) in acts.chunks():  # pass 2: sums of the cubed products, and of the cubed activations squared
+    # pass 2: sums of the cubed products, and of the cubed activations squared
+    for lo, hi, v in acts.chunks():
         a = (torch.as_tensor(v)[ok(lo, hi)].to(dev).to(dt) - mean) ** 3
         sq = sq + (a.double() ** 2).sum(0)
         for jj, j in enumerate(range(0, C, step)):

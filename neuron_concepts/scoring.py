@@ -26,8 +26,9 @@ def concept_scores(
     base: torch.Tensor,  # (d,) base template feature
     sim: str = 'cos',  # 'cos' or 'tvmf'
     kappa: float = 16.0,  # t-vMF concentration
-    chunk: int = 8192,  # concepts per chunk
+    chunk: int = 8192,  # concepts per chunk (fewer when there are many images: see `max_elements`)
     device=None,  # where to compute (default: CPU)
+    max_elements: int = 2**23,  # cap on images x concepts of a chunk (32 MB of float32 per matrix)
 ) -> torch.Tensor:
     "Scores S (U, J), float64: per unit, the float32 sim(v, t_j) - sim(v, t_tem) summed image by image (WWW)."
     R = torch.as_tensor(np.asarray(reps), dtype=torch.long)
@@ -35,6 +36,7 @@ def concept_scores(
     dev = torch.device(device or 'cpu')
     R = R.to(dev)
     V = img_feats.float().to(dev)
+    chunk = max(1, min(chunk, max_elements // max(len(V), 1)))  # memory bounded however many images
     b = similarity(cosine(V, base[None].float().to(dev)), sim, kappa)  # (M, 1) float32
     S = torch.empty(U, text.shape[0], dtype=torch.float64)
     for j in range(0, text.shape[0], chunk):

@@ -261,7 +261,7 @@ class StageCache:
             if part is not None:
                 have.update(zip(part['keys'].tolist(), part['rows']))
         keys = np.asarray(keys)
-        held, known = [sorted(have)], have
+        held, known = None, have  # held: the keys each process has (several processes only)
         if self.ranks.active:  # a row that any process has is not computed again
             want = set(keys.tolist())
             held = self.ranks.gather(sorted(k for k in have if k in want))

@@ -362,7 +362,14 @@ class OpenClipEncoder(ImageTextEncoder):
         order = np.argsort(lens, kind='stable')
         feats = torch.empty(len(uniq), 0)
         bar = dict(desc=f'text features ({self.name})', disable=not progress, leave=False)
-        done = []  # (rows, features) of the batches computed here
+        done = []  # several processes: (rows, features) of this one's batches, gathered below
+
+        def put(sel, f):
+            nonlocal feats
+            if feats.shape[1] == 0:
+                feats = torch.empty(len(uniq), f.shape[1])
+            feats[torch.as_tensor(sel)] = f
+
         with torch.inference_mode(), self._amp():
             for j in tqdm(range(0, len(uniq), batch_size), **bar):
                 if ranks is not None and not ranks.owns(j // batch_size):
@@ -373,13 +380,14 @@ class OpenClipEncoder(ImageTextEncoder):
                     f = self.encode_tokens(tok[:, : int(lens[sel].max())])
                 else:
                     f = self.model.encode_text(tok)
-                done.append((sel, F.normalize(f.float(), dim=-1).cpu()))
+                f = F.normalize(f.float(), dim=-1).cpu()
+                if ranks is not None and ranks.active:
+                    done.append((sel, f))
+                else:
+                    put(sel, f)
         if ranks is not None and ranks.active:
-            done = [x for got in ranks.gather(done) for x in got]
-        for sel, f in done:
-            if feats.shape[1] == 0:
-                feats = torch.empty(len(uniq), f.shape[1])
-            feats[torch.as_tensor(sel)] = f
+            for sel, f in (x for got in ranks.gather(done) for x in got):
+                put(sel, f)
         pos = {t: i for i, t in enumerate(uniq)}
         return feats[torch.as_tensor([pos[t] for t in texts], dtype=torch.long)]
 

@@ -6,24 +6,29 @@ Usage:
 Random-initialised ResNet-50 and CLIP ViT-B/32 (nothing is downloaded), the final layer `fc`, the proposed
 method (Grad-CAM crop + t-vMF), k = 40. One process measures, side by side:
 
-* the pipeline (`neuron_concepts.pipeline.run`) on a cold cache, stage by stage, and its peak RSS;
+* the pipeline (`neuron_concepts.pipeline.run`) on a cold cache, stage by stage, and its peak RSS. An untimed
+  run on its own cache (ImageNet's 1,000 class names) comes first, as in a long run: the target model meets
+  each input shape once (the sample images come in a few hundred shapes) and its per-shape kernel setup is
+  paid then, not in the timed runs or the floor (`warmup_run` has its seconds; `--no-warmup` leaves it out);
 * the same run again with the cache warm (the text features must be reused, not recomputed);
 * the floor: the unavoidable work, each model pass timed alone in a tight loop on inputs already in memory:
   one inference-mode forward of the target model over the resized images (what Grad-CAM needs at the least),
   one over the crops, the CLIP image tower on the distinct representative images, and the CLIP text tower on
-  the concept prompts at their shortest exact context. `ratio_to_floor` is against it; the old floor, which
-  timed pytorch-grad-cam's own pass (forward and a backward through the whole network) instead of the first
-  forward, is reported too (`old_floor_seconds`, `ratio_to_old_floor`), and `gradcam_over_forward` is the
+  the concept prompts at their shortest exact context, the tokens the prompts start with encoded once per
+  batch. `ratio_to_floor` is against it; the old floor, which timed pytorch-grad-cam's own pass (forward and a
+  backward through the whole network) instead of the first forward, and the text tower on every token of each
+  prompt, is reported too (`old_floor_seconds`, `ratio_to_old_floor`), and `gradcam_over_forward` is the
   pipeline's Grad-CAM stage, which now also runs the activation pass on the crops it cuts, over the two
   inference forwards of the same images (resized images and crops);
 * the previous design: the same cold run with Grad-CAM's backward through the whole network, as
-  pytorch-grad-cam runs when used as it is, and each image decoded again for the activation pass
-  (`previous_design`, `speedup_vs_previous`; `--skip-previous` leaves it out);
+  pytorch-grad-cam runs when used as it is, each image decoded again for the activation pass, and every
+  token of each prompt through the text tower (`previous_design`, `speedup_vs_previous`; `--skip-previous` leaves it out);
 * a naive pipeline in WWW's style: one image at a time through Grad-CAM and the model, one CLIP image
   encoding per (unit, image) pair, one prompt at a time at CLIP's full 77-token context, scores per unit and
   image. It is timed on subsets and extrapolated (said so in the JSON);
-* text encoding of the concept set at the shortest context against open_clip's `encode_text` at full context
-  (timed on a random subset, with the maximum absolute difference of the features);
+* text encoding of the concept set at the shortest context, with and without the shared prefix, against
+  open_clip's `encode_text` at full context (timed on a random subset, with the maximum absolute difference of
+  the features);
 * autocast against float32: the pipeline again under bf16 and under fp16 autocast (`amp`; on the CPU too,
   where torch supports it), and how many units' selected concepts change against the float32 run
   (key `amp_selection_changes`; `--skip-amp-compare` leaves it out);
@@ -47,7 +52,7 @@ import torch.nn.functional as F
 import torchvision.transforms.functional as TF
 from PIL import Image
 
-from neuron_concepts.probe import read_probe, load_rgb
+from neuron_concepts.probe import read_probe, load_rgb, decode_workers
 from neuron_concepts.models import load_target, get_layer, effective_amp
 from neuron_concepts.crop import resized_size, center_box, crop_pixels, original_crop, cam_input_size, _shape_batches
 from neuron_concepts.similarity import cosine, tvmf
@@ -91,8 +96,8 @@ def main():
     ap.add_argument('--k', type=int, default=40)
     ap.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     ap.add_argument('--workers', type=int, default=None,
-                    help='image-decoding worker processes (default: 2 at most; 0 for --scale, whose 32 x 32 images '
-                         'decode in about 0.1 ms: workers would only compete with the model for the cores)')
+                    help="image-decoding worker processes (default: the pipeline's, up to 4 on a GPU and none on the "
+                         'CPU, where workers would only compete with the model for the cores)')
     ap.add_argument('--threads', type=int, default=None,
                     help="torch's intra-op threads (default: torch's; 1 for --scale: on 2 cores shared with a busy "
                          'process, two threads that wait for each other made a run 3x slower than one thread; on a '
@@ -108,6 +113,7 @@ def main():
     ap.add_argument('--cam-batch-size', type=int, default=None,
                     help='images per Grad-CAM batch (default: 8 on the CPU, 64 on a GPU, where the head-only backward '
                          'leaves the memory for it)')
+    ap.add_argument('--no-warmup', action='store_true', help='no untimed run before the timed ones')
     ap.add_argument('--skip-previous', action='store_true',
                     help='do not time the previous design (Grad-CAM backward through the whole network) cold')
     ap.add_argument('--work', default=None, help='folder for the probe subset and caches (default: a temporary one)')
@@ -117,7 +123,7 @@ def main():
     ap.add_argument('--scale-one', type=int, default=None, help=argparse.SUPPRESS)  # one size, in a child
     a = ap.parse_args()
     if a.workers is None:
-        a.workers = 0 if (a.scale or a.scale_one) else min(2, os.cpu_count() or 1)
+        a.workers = 0 if (a.scale or a.scale_one) else decode_workers(None, a.device)
     if a.threads is None and (a.scale or a.scale_one):
         a.threads = 1
     if a.threads:
@@ -148,9 +154,12 @@ def main():
                concepts=a.concepts, methods=('gradcam-tvmf',), k=a.k, device=str(dev), workers=a.workers, amp=a.amp,
                cache_dir=str(work / 'cache'), batch_size=64,
                cam_batch_size=a.cam_batch_size or (64 if dev.type == 'cuda' else 8))
-    if dev.type == 'cuda':   # the steady state of a large probe set: CUDA kernels and cuDNN plans are built once per
-        # input shape (ImageNet's images come in a few hundred shapes), so one untimed run first, on its own cache
-        run(RunConfig(**dict(cfg, concepts='imagenet', cache_dir=str(work / 'cache-warmup'))), progress=False)
+    if not a.no_warmup:   # the steady state of a large probe set: CUDA kernels, cuDNN plans and oneDNN primitives
+        # are set up once per input shape (ImageNet's images come in a few hundred shapes), so one untimed run first,
+        # on its own cache
+        w, t_w = timed(lambda: run(RunConfig(**dict(cfg, concepts='imagenet', cache_dir=str(work / 'cache-warmup'))),
+                                   progress=False)['fc'])
+        out['warmup_run'] = dict(concepts='imagenet', seconds=round(t_w, 2), crops_gradcam=w.info['seconds']['crops_gradcam'])
     res, total = timed(lambda: run(RunConfig(**cfg), progress=False)['fc'])
     out['seconds'] = {k: v for k, v in res.info['seconds'].items() if k != 'total'}
     out['seconds']['total'] = round(total, 2)
@@ -171,7 +180,8 @@ def main():
             return c, record_activations(probe, target, c, layers, reduce, tokens, batch_size, num_workers, amp, progress)
 
         with unittest.mock.patch('neuron_concepts.crop.head_only_backward', lambda *a: contextlib.nullcontext()), \
-                unittest.mock.patch('neuron_concepts.pipeline.record_gradcam_activations', two_passes):
+                unittest.mock.patch('neuron_concepts.pipeline.record_gradcam_activations', two_passes), \
+                unittest.mock.patch.object(OpenClipEncoder, 'share_prefix', False):
             prev, t_prev = timed(lambda: run(RunConfig(**dict(cfg, cache_dir=str(work / 'cache-previous'))),
                                              progress=False)['fc'])
         out['previous_design'] = dict(seconds=round(t_prev, 2), crops_gradcam=prev.info['seconds']['crops_gradcam'],
@@ -217,12 +227,14 @@ def main():
     lens = enc.text_lengths(tok)                      # up to the end-of-text token (id 0 is '!', not padding)
     order = np.argsort(lens, kind='stable')
     batches = [tok[torch.as_tensor(order[j:j + 256])][:, :int(lens[order[j:j + 256]].max())].to(dev) for j in range(0, len(order), 256)]
-    def text_all():
+    def text_all(encode):
         with torch.inference_mode():
-            for b in batches: enc.encode_tokens(b)
+            for b in batches: encode(b)
         sync(dev)
-    _, floor['clip_text_pass'] = timed(text_all)
-    old_floor = dict(gradcam_pass=old_gradcam, **{k: v for k, v in floor.items() if k != 'forward_resized'})
+    _, floor['clip_text_pass'] = timed(lambda: text_all(enc.encode_tokens_shared))
+    _, old_text = timed(lambda: text_all(enc.encode_tokens))
+    old_floor = dict(gradcam_pass=old_gradcam, **{k: v for k, v in floor.items() if k not in ('forward_resized', 'clip_text_pass')},
+                     clip_text_pass=old_text)
     floor, old_floor = ({k: round(v, 2) for k, v in f.items()} for f in (floor, old_floor))
     for f in (floor, old_floor): f['total'] = round(sum(f.values()), 2)
     out['floor_seconds'], out['old_floor_seconds'] = floor, old_floor
@@ -232,18 +244,24 @@ def main():
     # two inference forwards of the same images
     cam_stage = out['seconds']['crops_gradcam'] + out['seconds']['activations_gradcam']
     out['gradcam_over_forward'] = round(cam_stage / (floor['forward_resized'] + floor['forward_crops']), 3)
+    if 'warmup_run' in out:   # the same stage in the process's first run, kernels set up as each shape comes
+        out['warmup_run']['gradcam_over_forward'] = round(
+            out['warmup_run']['crops_gradcam'] / (floor['forward_resized'] + floor['forward_crops']), 3)
 
     # ---------------------------------------------------------------- text: shortest context vs full context
     rng = np.random.default_rng(0)
     sub = [prompts[i] for i in rng.choice(len(prompts), min(a.text_subset, len(prompts)), replace=False)]
     fast, t_fast = timed(lambda: enc.encode_texts(sub, batch_size=256, progress=False))
+    plain, t_plain = timed(lambda: enc.encode_texts(sub, batch_size=256, progress=False, share_prefix=False))
     def full():
         with torch.inference_mode():
             return torch.cat([F.normalize(enc.model.encode_text(enc.tokenizer(sub[j:j + 256]).to(dev)).float(), dim=-1).cpu()
                               for j in range(0, len(sub), 256)])
     ref, t_full = timed(full)
-    out['text'] = dict(subset=len(sub), shortest_context_seconds=round(t_fast, 2), full_context_seconds=round(t_full, 2),
-                       speedup=round(t_full / t_fast, 2), max_abs_diff=float((fast - ref).abs().max()),
+    out['text'] = dict(subset=len(sub), shared_prefix_seconds=round(t_fast, 2), shortest_context_seconds=round(t_plain, 2),
+                       full_context_seconds=round(t_full, 2), speedup=round(t_full / t_fast, 2),
+                       shared_prefix_speedup=round(t_plain / t_fast, 2), max_abs_diff=float((fast - ref).abs().max()),
+                       max_abs_diff_shortest_context=float((plain - ref).abs().max()),
                        mean_context=float(lens.mean()), max_context=int(lens.max()))
 
     # ---------------------------------------------------------------- naive WWW-style pipeline (subsets, extrapolated)

@@ -18,12 +18,9 @@ from .distributed import LostPeer, error_line, launched, leave
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'CLI_DEFAULTS', 'main', 'evaluate_main', 'add_evaluate_parser', 'add_why_parsers', 'why_main', 'report_main']
+__all__ = ['log', 'main', 'evaluate_main', 'add_evaluate_parser', 'add_why_parsers', 'why_main', 'report_main']
 
 # %% ../nbs/07_cli.ipynb #bc0eb6e1
-CLI_DEFAULTS = dict(
-    workers=min(4, os.cpu_count() or 1)
-)  # the command line decodes images in parallel by default
 _DEMO_OPTIONS = ('workers', 'device', 'cache_dir')  # what `demo` lets the user change
 
 
@@ -38,7 +35,7 @@ def _run_parser(p: argparse.ArgumentParser, demo: bool = False):
     for f in dataclasses.fields(RunConfig):
         if (demo and f.name not in _DEMO_OPTIONS) or f.metadata.get('cli') is False:
             continue
-        default = CLI_DEFAULTS.get(f.name, getattr(d, f.name))
+        default = getattr(d, f.name)
         kw = dict(
             dest=f.name,
             help=f.metadata['help']

@@ -48,6 +48,10 @@ class ImageTextEncoder:
     def config(self) -> dict:
         raise NotImplementedError
 
+    def text_config(self) -> dict:
+        "What else made the text features (part of their cache key): how the text tower was run."
+        return {}
+
     def transform(self, im):
         raise NotImplementedError
 
@@ -227,6 +231,7 @@ class OpenClipEncoder(ImageTextEncoder):
     "CLIP from open_clip: image tower on preprocessed images, text tower at each text's shortest exact length"
 
     is_clip = True
+    share_prefix = True  # `encode_texts`: the tokens a batch's texts start with are encoded once
 
     def __init__(self, model, preprocess, tokenizer, name: str, weights: str, amp=None):
         self.model, self.preprocess, self.tokenizer = model.eval(), preprocess, tokenizer
@@ -293,6 +298,9 @@ class OpenClipEncoder(ImageTextEncoder):
             **({'amp': amp} if amp else {}),
         )
 
+    def text_config(self):
+        return {'text_pass': 'shared-prefix'} if self.share_prefix and self._plain_blocks() else {}
+
     @property
     def device(self):
         return model_device(self.model)
@@ -316,6 +324,12 @@ class OpenClipEncoder(ImageTextEncoder):
             and getattr(m, 'text_pool_type', 'argmax') in ('argmax', 'eos', 'first')
         )
 
+    def _project(self, x: torch.Tensor) -> torch.Tensor:
+        proj = self.model.text_projection
+        if proj is None:
+            return x
+        return proj(x) if isinstance(proj, torch.nn.Linear) else x @ proj
+
     def encode_tokens(self, tokens: torch.Tensor) -> torch.Tensor:
         "CLIP text features of `tokens` (B, L), L <= context length: the model's `encode_text` at context L."
         from open_clip.transformer import text_global_pool
@@ -325,21 +339,65 @@ class OpenClipEncoder(ImageTextEncoder):
         x = m.token_embedding(tokens).to(cast) + m.positional_embedding[:L].to(cast)
         x = m.ln_final(m.transformer(x, attn_mask=m.attn_mask[:L, :L]))
         x = text_global_pool(x, tokens, m.text_pool_type, eos_token_id=getattr(m, 'text_eos_id', None))
-        if m.text_projection is not None:
-            proj = m.text_projection
-            x = proj(x) if isinstance(proj, torch.nn.Linear) else x @ proj
-        return x
+        return self._project(x)
 
-    def text_lengths(self, tokens: torch.Tensor) -> np.ndarray:
-        "Per row: the shortest context holding the pooled token (CLIP: the end-of-text token; id 0 is '!')."
+    def _plain_blocks(self) -> bool:
+        "The text tower is open_clip's plain pre-norm self-attention blocks, batch first."
+        from open_clip.transformer import ResidualAttentionBlock
+
+        t = getattr(self.model, 'transformer', None)
+        return (
+            self._causal()
+            and getattr(self.model, 'text_pool_type', 'argmax') in ('argmax', 'eos')
+            and getattr(t, 'batch_first', False)
+            and all(
+                type(b) is ResidualAttentionBlock
+                and not hasattr(b, 'ln_1_kv')
+                and type(b.attn) is torch.nn.MultiheadAttention
+                and b.attn.batch_first
+                for b in t.resblocks
+            )
+        )
+
+    def shared_prefix(self, tokens: torch.Tensor) -> int:
+        "How many leading tokens all rows of `tokens` share, before the first pooled token of any row."
+        same = (tokens == tokens[:1]).all(0)
+        P = tokens.shape[1] if bool(same.all()) else int(same.int().argmin())
+        return min(P, int(self.pool_positions(tokens).min()))
+
+    def encode_tokens_shared(self, tokens: torch.Tensor) -> torch.Tensor:
+        "`encode_tokens`, the tokens all rows start with encoded once (causal attention: they see no other)."
+        m, (B, L) = self.model, tokens.shape
+        P = self.shared_prefix(tokens)
+        if B < 2 or P < 1 or not self._plain_blocks():
+            return self.encode_tokens(tokens)
+        cast = m.transformer.get_cast_dtype()
+        x = m.token_embedding(tokens).to(cast) + m.positional_embedding[:L].to(cast)
+        h, x, mask = x[:1, :P], x[:, P:], m.attn_mask[:L, :L]
+        for blk in m.transformer.resblocks:  # a block's forward, with the prefix's keys and values reused
+            kp = blk.ln_1(h)  # the prefix at this block: one row, whatever the batch
+            h = h + blk.ls_1(blk.attention(kp, attn_mask=mask[:P, :P]))
+            h = h + blk.ls_2(blk.mlp(blk.ln_2(h)))
+            q = blk.ln_1(x)
+            kv = torch.cat([kp.expand(B, -1, -1), q], 1)
+            x = x + blk.ls_1(blk.attention(q, kv, kv, attn_mask=mask[P:, :]))
+            x = x + blk.ls_2(blk.mlp(blk.ln_2(x)))
+        x = m.ln_final(x)[torch.arange(B, device=x.device), self.pool_positions(tokens).to(x.device) - P]
+        return self._project(x)
+
+    def pool_positions(self, tokens: torch.Tensor) -> torch.Tensor:
+        "Per row: the position of the token the text feature is read from, as open_clip's `text_global_pool`."
         m = self.model
         pool = getattr(m, 'text_pool_type', 'argmax')
         if pool == 'argmax':
-            pos = tokens.argmax(1)  # as `text_global_pool`: the largest id, the end of text
-        elif pool == 'eos':
-            pos = (tokens == m.text_eos_id).int().argmax(1)
-        else:
-            pos = torch.zeros(len(tokens), dtype=torch.long)
+            return tokens.argmax(1)  # the largest id, the end of text
+        if pool == 'eos':
+            return (tokens == m.text_eos_id).int().argmax(1)
+        return torch.zeros(len(tokens), dtype=torch.long, device=tokens.device)
+
+    def text_lengths(self, tokens: torch.Tensor) -> np.ndarray:
+        "Per row: the shortest context holding the pooled token (CLIP: the end-of-text token; id 0 is '!')."
+        pos = self.pool_positions(tokens)
         eot = getattr(self.tokenizer, 'eot_token_id', None)
         if eot is not None:
             pos = torch.maximum(pos, (tokens == eot).int().argmax(1))  # keep end of text
@@ -352,12 +410,16 @@ class OpenClipEncoder(ImageTextEncoder):
         progress: bool = True,
         truncate: bool = True,
         ranks=None,  # `distributed.Ranks`: the batches dealt out to the processes, then gathered
+        share_prefix: bool = None,  # the tokens a batch's texts share at the start encoded once
     ):
         "Normalised text features, one row per text; each distinct text encoded once, at its shortest length."
         texts = list(texts)
         uniq = list(dict.fromkeys(texts))
         tokens = self.tokenizer(uniq)
         short = truncate and self._causal()
+        encode = self.encode_tokens
+        if short and (self.share_prefix if share_prefix is None else share_prefix) and self._plain_blocks():
+            encode = self.encode_tokens_shared
         lens = self.text_lengths(tokens) if short else np.full(len(uniq), tokens.shape[1])
         order = np.argsort(lens, kind='stable')
         feats = torch.empty(len(uniq), 0)
@@ -377,7 +439,7 @@ class OpenClipEncoder(ImageTextEncoder):
                 sel = order[j : j + batch_size]
                 tok = tokens[torch.as_tensor(sel)].to(self.device)
                 if short:
-                    f = self.encode_tokens(tok[:, : int(lens[sel].max())])
+                    f = encode(tok[:, : int(lens[sel].max())])
                 else:
                     f = self.model.encode_text(tok)
                 f = F.normalize(f.float(), dim=-1).cpu()
@@ -588,6 +650,7 @@ def concept_features(
     prompts = [template.format(c) for c in concepts]
     cfg = dict(
         encoder.config(),
+        **getattr(encoder, 'text_config', dict)(),
         kind='text',
         template=template,
         base=base,

@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 
 from .errors import NeuronConceptsError
 from .models import TargetModel, get_layer, token_grid
-from .probe import ProbeSet, probe_loader
+from .probe import ProbeSet, probe_loader, decode_workers
 from .crop import center_box, crop_pixels, resized_size
 from .cache import StageCache, config_key
 
@@ -488,7 +488,7 @@ def explain_prediction(
         layer,
         by=by,
         batch_size=cfg.batch_size,
-        num_workers=cfg.workers,
+        num_workers=decode_workers(cfg.workers, target.device),
         cache_dir=cfg.cache_dir,
         progress=progress,
     )

@@ -14,7 +14,7 @@ from torch import nn
 
 from .errors import NeuronConceptsError
 from .resources import ConceptSet, load_concepts, bundled_probe
-from .probe import ProbeSet, read_probe
+from .probe import ProbeSet, read_probe, decode_workers
 from .models import TargetModel, load_model, wrap_model, get_layer, check_amp, effective_amp
 from .crop import Crops, CamTarget, center_crops, gradcam_crops
 from .activations import REDUCTIONS, TOKEN_REDUCTIONS, ChunkedActivations, TopK, top_k
@@ -89,7 +89,11 @@ class RunConfig:
     batch_size: int = opt(64, 'images per forward pass')
     cam_batch_size: int = opt(8, 'images per Grad-CAM batch')
     chunk: int = opt(1024, 'images per checkpointed chunk (an interrupted run resumes at the last chunk)')
-    workers: int = opt(0, 'image-decoding worker processes')
+    workers: int = opt(
+        None,
+        'image-decoding worker processes (default: up to 4 on a GPU; none on the CPU, where they would take '
+        "the model's cores)",
+    )
     device: str = opt(None, 'cpu, cuda, cuda:1 ... (default: the model\'s device, else cuda if available)')
     amp: str = opt(
         None,
@@ -126,6 +130,8 @@ class RunConfig:
                 raise NeuronConceptsError('layers is empty; give a layer name or leave it unset')
         if not isinstance(c.k, (int, np.integer)) or c.k < 1:
             raise NeuronConceptsError(f'k must be a positive integer, not {c.k!r}')
+        if c.workers is not None and (not isinstance(c.workers, (int, np.integer)) or c.workers < 0):
+            raise NeuronConceptsError(f'workers must be 0 or more, not {c.workers!r}')
         check_alpha(c.alpha)
         check_kappa(c.kappa)
         c.amp = check_amp(c.amp)
@@ -331,6 +337,7 @@ def run(config: RunConfig, progress: bool = True) -> Explanation:
     cfg = config.validate()
     t0, times = time.time(), {}
     device = _device_for(cfg)
+    workers = decode_workers(cfg.workers, device)
     ranks = init_ranks(device)  # one process, or this one among those of a torchrun launch
     progress = progress and ranks.root
     cache = StageCache(cfg.cache_dir, ranks)
@@ -382,7 +389,7 @@ def run(config: RunConfig, progress: bool = True) -> Explanation:
                 cfg.cam_layer,
                 cam_batch_size=cfg.cam_batch_size,
                 batch_size=cfg.batch_size,
-                num_workers=cfg.workers,
+                num_workers=workers,
                 amp=cfg.amp,
                 progress=progress,
             )
@@ -408,7 +415,7 @@ def run(config: RunConfig, progress: bool = True) -> Explanation:
                 cfg.reduce,
                 tokens=cfg.tokens,
                 batch_size=cfg.batch_size,
-                num_workers=cfg.workers,
+                num_workers=workers,
                 amp=cfg.amp,
                 progress=progress,
             )
@@ -489,7 +496,7 @@ def run(config: RunConfig, progress: bool = True) -> Explanation:
                     ii,
                     target.resize,
                     batch_size=cfg.batch_size,
-                    num_workers=cfg.workers,
+                    num_workers=workers,
                     progress=progress,
                     jpeg_roundtrip=cfg.jpeg_roundtrip,
                 ),

@@ -88,6 +88,20 @@ def bench_soft_wpmi(n_images: int, n_concepts: int, units: int = 1000, dim: int 
                 peak_rss_before_gb=round(rss0, 3), scores_gb=round(S.numel() * S.element_size() / 1e9, 3))
 
 
+def concepts_of(r) -> dict:
+    "Per method, per unit: the selected concepts in order, without their scores."
+    return {m: [[j for j, _ in s] for s in sel] for m, sel in r.selections.items()}
+
+
+def changed(x, y) -> dict:
+    "Per method: how many units' selected concepts (as a set), and how many units' top concept, differ."
+    sets = lambda r, m: [{j for j, _ in s} for s in r.selections[m]]
+    tops = lambda r, m: [s[0][0] if s else None for s in r.selections[m]]
+    return {m: dict(selection_changed=sum(p != q for p, q in zip(sets(x, m), sets(y, m))),
+                    top_concept_changed=sum(p != q for p, q in zip(tops(x, m), tops(y, m))))
+            for m in x.selections}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--probe', default=str(Path(__file__).resolve().parents[2] / 'shared' / 'data' / 'imagenet-samples'))
@@ -185,7 +199,8 @@ def main():
             prev, t_prev = timed(lambda: run(RunConfig(**dict(cfg, cache_dir=str(work / 'cache-previous'))),
                                              progress=False)['fc'])
         out['previous_design'] = dict(seconds=round(t_prev, 2), crops_gradcam=prev.info['seconds']['crops_gradcam'],
-                                      same_concepts=prev.selections == res.selections)
+                                      same_concepts=concepts_of(prev) == concepts_of(res),
+                                      same_scores=prev.selections == res.selections, **changed(res, prev))
         out['speedup_vs_previous'] = round(t_prev / total, 3)
     reps = res.reps['gradcam'][0]
     uniq = np.unique(reps)
@@ -309,12 +324,6 @@ def main():
 
     # ---------------------------------------------------------------- autocast: selections against float32
     if not a.skip_amp_compare:
-        def changed(x, y):
-            sets = lambda r, m: [{j for j, _ in s} for s in r.selections[m]]
-            tops = lambda r, m: [s[0][0] if s else None for s in r.selections[m]]
-            return {m: dict(selection_changed=sum(p != q for p, q in zip(sets(x, m), sets(y, m))),
-                            top_concept_changed=sum(p != q for p, q in zip(tops(x, m), tops(y, m))))
-                    for m in x.selections}
         fp32 = res if a.amp is None else run(RunConfig(**dict(cfg, amp=None)), progress=False)['fc']
         amp_out = dict(units=len(fp32.units), against='float32 (no autocast)')
         for amp in ('bf16', 'fp16'):

@@ -34,9 +34,9 @@ log = logging.getLogger(__name__)
 # %% auto #0
 __all__ = ['log', 'DEFAULT_CLIP_TAG', 'TEMPLATE', 'BASE_TEMPLATE', 'ENCODERS', 'ImageTextEncoder', 'quick_gelu_tags',
            'tag_quick_gelu', 'config_quick_gelu', 'file_sha256', 'checkpoint_id', 'is_torchscript_archive',
-           'checkpoint_quick_gelu', 'model_activation', 'resolve_clip_weights', 'OpenClipEncoder', 'load_minilm',
-           'MiniLMText', 'ConSEEncoder', 'check_jpeg_quality', 'jpeg_reencode', 'encoder_view', 'encode_images',
-           'concept_features', 'amp_for_device', 'open_clip_spec', 'load_encoder']
+           'checkpoint_quick_gelu', 'model_activation', 'resolve_clip_weights', 'token_share', 'token_join',
+           'OpenClipEncoder', 'load_minilm', 'MiniLMText', 'ConSEEncoder', 'check_jpeg_quality', 'jpeg_reencode',
+           'encoder_view', 'encode_images', 'concept_features', 'amp_for_device', 'open_clip_spec', 'load_encoder']
 
 # %% ../nbs/15_encoders.ipynb #7838cc8f
 class ImageTextEncoder:
@@ -225,6 +225,21 @@ def resolve_clip_weights(
     elif not q and config_quick_gelu(name):
         kw['quick_gelu'] = False
     return weights, q, kw
+
+# %% ../nbs/15_encoders.ipynb #89d1c50c
+def token_share(tokenizer, texts: list, rank: int = 0, world: int = 1) -> torch.Tensor:
+    "The tokens of every `world`-th text from `rank` on, without the padding columns that all of them share."
+    tok = tokenizer(list(texts[rank::world]))
+    used = (tok != 0).any(0).nonzero()
+    return tok[:, : int(used.max()) + 1 if len(used) else 0]
+
+
+def token_join(parts: list, n: int, width: int) -> torch.Tensor:
+    "The (n, width) tokens of all texts from the `token_share` of each process, in rank order."
+    out = torch.zeros(n, width, dtype=next((p.dtype for p in parts if p.numel()), torch.long))
+    for r, part in enumerate(parts):
+        out[r :: len(parts), : part.shape[1]] = part
+    return out
 
 # %% ../nbs/15_encoders.ipynb #84acb4d3
 class OpenClipEncoder(ImageTextEncoder):
@@ -415,7 +430,12 @@ class OpenClipEncoder(ImageTextEncoder):
         "Normalised text features, one row per text; each distinct text encoded once, at its shortest length."
         texts = list(texts)
         uniq = list(dict.fromkeys(texts))
-        tokens = self.tokenizer(uniq)
+        if ranks is not None and ranks.active:  # each process tokenizes a share of the texts
+            parts = ranks.gather(token_share(self.tokenizer, uniq, ranks.rank, ranks.world))
+            width = getattr(self.tokenizer, 'context_length', None) or max(p.shape[1] for p in parts)
+            tokens = token_join(parts, len(uniq), width)
+        else:
+            tokens = self.tokenizer(uniq)
         short = truncate and self._causal()
         encode = self.encode_tokens
         if short and (self.share_prefix if share_prefix is None else share_prefix) and self._plain_blocks():

@@ -226,7 +226,7 @@ def resolve_clip_weights(
         kw['quick_gelu'] = False
     return weights, q, kw
 
-# %% ../nbs/15_encoders.ipynb #89d1c50c
+# %% ../nbs/15_encoders.ipynb #38bd7b8f
 def token_share(tokenizer, texts: list, rank: int = 0, world: int = 1) -> torch.Tensor:
     "The tokens of every `world`-th text from `rank` on, without the padding columns that all of them share."
     tok = tokenizer(list(texts[rank::world]))

@@ -1,20 +1,33 @@
 __version__ = "0.1.0"
 """What has this neuron learned? WWW and Grad-CAM crop + t-vMF neuron concepts, for any torch image model.
 
-Start from `explain` (or `run` with a `RunConfig`); the other names are the pieces a user combines."""
+Start from `explain` (or `run` with a `RunConfig`); the other names are the pieces a user combines. They are
+imported on first use, so `import neuron_concepts` (and the command line's --help) loads no torch."""
 
-from .errors import NeuronConceptsError
-from .resources import load_concepts, ConceptSet
-from .probe import read_probe, ProbeSet
-from .models import load_model, wrap_model, TargetModel
-from .encoders import load_encoder
-from .pipeline import explain, run, RunConfig, Explanation, RunResult, demo_config
-from .outputs import write_outputs
-from .eval import evaluate_run
-from .importance import explain_prediction, class_importance
-from .report import write_report
+import importlib
+
+_WHERE = dict(  # name -> the module that defines it
+    NeuronConceptsError='errors', load_concepts='resources', ConceptSet='resources', read_probe='probe',
+    ProbeSet='probe', load_model='models', wrap_model='models', TargetModel='models', load_encoder='encoders',
+    explain='pipeline', run='pipeline', RunConfig='config', Explanation='pipeline', RunResult='pipeline',
+    demo_config='config', write_outputs='outputs', evaluate_run='eval', explain_prediction='importance',
+    class_importance='importance', write_report='report',
+)
 
 __all__ = ['explain', 'run', 'RunConfig', 'Explanation', 'RunResult', 'demo_config', 'read_probe', 'ProbeSet',
            'load_model', 'wrap_model', 'TargetModel', 'load_encoder', 'load_concepts', 'ConceptSet',
            'write_outputs', 'evaluate_run', 'explain_prediction', 'class_importance', 'write_report',
            'NeuronConceptsError']
+
+
+def __getattr__(name):
+    "The public names, imported from their modules on first use."
+    if name in _WHERE:
+        value = getattr(importlib.import_module(f'.{_WHERE[name]}', __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

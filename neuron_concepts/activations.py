@@ -14,6 +14,7 @@ import torchvision.transforms.functional as TF
 from tqdm.auto import tqdm
 
 from .errors import NeuronConceptsError
+from .config import REDUCTIONS, TOKEN_REDUCTIONS
 from .probe import ProbeSet, probe_loader
 from .models import TargetModel, get_layer, check_amp, effective_amp, autocast
 from .crop import Crops, crop_pixels, gradcam_crops
@@ -21,14 +22,10 @@ from .crop import Crops, crop_pixels, gradcam_crops
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'REDUCTIONS', 'TOKEN_REDUCTIONS', 'reduce_output', 'LayerRecorder', 'Activations', 'record_activations',
-           'record_gradcam_activations', 'TopK', 'top_k', 'ChunkedActivations']
+__all__ = ['log', 'reduce_output', 'LayerRecorder', 'Activations', 'record_activations', 'record_gradcam_activations', 'TopK',
+           'top_k', 'ChunkedActivations']
 
 # %% ../nbs/01_activations.ipynb #061cd465
-REDUCTIONS = ('mean', 'max')
-TOKEN_REDUCTIONS = ('cls', 'mean', 'max')
-
-
 def reduce_output(
     out,  # a layer output: a tensor, or a tuple whose first item is one
     reduce: str = 'mean',  # over the positions of a map: 'mean' or 'max'

@@ -7,13 +7,10 @@ from __future__ import annotations
 import argparse, dataclasses, logging, os, sys, warnings
 from pathlib import Path
 
+from . import __version__
 from .errors import NeuronConceptsError
-from .pipeline import RunConfig, run, demo_config
-from .outputs import write_outputs, summarize
-from .eval import evaluate_run, markdown_table, read_run, sentence_embedder, clip_text_embedder
-from .report import write_report
+from .config import RunConfig, demo_config
 from .lessons import add_lessons_parser, lessons_main
-from .distributed import LostPeer, error_line, launched, leave
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +27,7 @@ def _flags(f) -> tuple:
 # %% ../nbs/07_cli.ipynb #ac07983e
 def _run_parser(p: argparse.ArgumentParser, demo: bool = False):
     "Add the options of `RunConfig` (all for `run`; the machine's for `demo`) to the parser `p`."
-    p.add_argument('--out', required=True, help='output folder for concepts.csv, examples.csv, config.json')
+    p.add_argument('--out', required=True, help='output folder for concepts.csv, examples.csv, config.json, report.html')
     d = demo_config() if demo else RunConfig()
     for f in dataclasses.fields(RunConfig):
         if (demo and f.name not in _DEMO_OPTIONS) or f.metadata.get('cli') is False:
@@ -54,6 +51,8 @@ def _run_parser(p: argparse.ArgumentParser, demo: bool = False):
             kw.update({k: f.metadata[k] for k in ('choices', 'nargs', 'const') if k in f.metadata})
         p.add_argument(*_flags(f), **kw)
     p.add_argument('--quiet', action='store_true', help='no progress bars')
+    if not demo:  # the demo always writes its report
+        p.add_argument('--no-report', action='store_true', help='skip report.html, the browsable page of the run')
     return p
 
 # %% ../nbs/07_cli.ipynb #05fac03a
@@ -68,6 +67,8 @@ def _config_from_args(a, demo: bool = False) -> RunConfig:
 # %% ../nbs/07_cli.ipynb #79684f02
 def _log_to_stderr():
     "Show this package's INFO messages (and everyone's warnings) on stderr, as plain lines."
+    from neuron_concepts.distributed import launched
+
     pkg = logging.getLogger('neuron_concepts')
     if not any(getattr(h, '_nc', False) for h in pkg.handlers):
         h = logging.StreamHandler(sys.stderr)
@@ -77,14 +78,39 @@ def _log_to_stderr():
         pkg.setLevel(logging.INFO if launched()['rank'] == 0 else logging.ERROR)  # torchrun: rank 0 tells
         pkg.propagate = False
 
-# %% ../nbs/07_cli.ipynb #18050f57
-def main(argv=None):
-    "`neuron-concepts` (also `python -m neuron_concepts`): run, demo, evaluate, why, report, lessons."
+# %% ../nbs/07_cli.ipynb #20465cd1
+def _show_defaults(p: argparse.ArgumentParser):
+    "Add '(default: ...)' to the help of every option of `p` and of its subcommands that does not give it."
+    for a in p._actions:
+        if isinstance(a, argparse._SubParsersAction):
+            for sp in dict.fromkeys(a.choices.values()):
+                _show_defaults(sp)
+        elif a.option_strings and a.help not in (None, argparse.SUPPRESS) and 'default' not in a.help:
+            if a.required:
+                continue
+            if isinstance(a, (argparse._HelpAction, argparse._VersionAction)):
+                continue
+            d = a.default
+            shown = 'off' if d in (None, False) else ','.join(d) if isinstance(d, tuple) else d
+            a.help += f' (default: {shown})'
+    return p
+
+# %% ../nbs/07_cli.ipynb #8e695b76
+def _parser() -> argparse.ArgumentParser:
+    "The `neuron-concepts` parser: run, demo, evaluate, why, report, lessons, and --version."
     ap = argparse.ArgumentParser(
         prog='neuron-concepts', description='What has this neuron learned? WWW and Grad-CAM + t-vMF concepts.'
     )
+    ap.add_argument('--version', action='version', version=f'%(prog)s {__version__}')
     sub = ap.add_subparsers(dest='cmd', required=True)
-    _run_parser(sub.add_parser('run', help='run any configuration'))
+    _run_parser(
+        sub.add_parser(
+            'run',
+            help='run any configuration (writes OUT/report.html too)',
+            description='Explain the units of a model: writes concepts.csv, examples.csv, crops.csv, '
+            'config.json and report.html (a browsable page of every unit; --no-report skips it) to --out.',
+        )
+    )
     _run_parser(
         sub.add_parser('demo', help='the offline demo on the bundled probe set (then evaluates it)'),
         demo=True,
@@ -92,7 +118,15 @@ def main(argv=None):
     add_evaluate_parser(sub)
     add_why_parsers(sub)
     add_lessons_parser(sub)
-    a = ap.parse_args(argv)
+    return _show_defaults(ap)
+
+# %% ../nbs/07_cli.ipynb #18050f57
+def main(argv=None):
+    "`neuron-concepts` (also `python -m neuron_concepts`): run, demo, evaluate, why, report, lessons."
+    ap = _parser()
+    a = ap.parse_args(argv)  # --help, --version and bad options end here, before torch is imported
+    from neuron_concepts.distributed import LostPeer, error_line, launched, leave
+
     _log_to_stderr()
     if launched()['rank']:  # under torchrun the others' warnings would repeat rank 0's
         warnings.filterwarnings('ignore')
@@ -103,6 +137,11 @@ def main(argv=None):
             return why_main(a) if a.cmd == 'why' else report_main(a)
         if a.cmd == 'lessons':
             return lessons_main(a)
+        from neuron_concepts.pipeline import run
+        from neuron_concepts.outputs import write_outputs, summarize
+        from neuron_concepts.eval import evaluate_run, markdown_table
+        from neuron_concepts.report import write_report
+
         cfg = _config_from_args(a, demo=a.cmd == 'demo')
         out = Path(a.out)
         try:
@@ -123,7 +162,7 @@ def main(argv=None):
         sys.stdout.write(
             report + f'\nwrote {out / "concepts.csv"}, {out / "examples.csv"}, {out / "config.json"}\n'
         )
-        if a.cmd == 'demo':  # the demo ends with the page to open
+        if not getattr(a, 'no_report', False):  # a run ends with the page to open
             sys.stdout.write(f'report: {write_report(out, progress=not a.quiet)}\n')
     except LostPeer:  # another process failed and has said why; torchrun ends the launch
         return 2
@@ -137,7 +176,8 @@ def main(argv=None):
 # %% ../nbs/07_cli.ipynb #7bbd5667
 def evaluate_main(args) -> int:
     "The `evaluate` subcommand (called by `neuron-concepts`)."
-    import sys
+    from neuron_concepts.eval import evaluate_run, markdown_table, read_run, sentence_embedder
+    from neuron_concepts.eval import clip_text_embedder
 
     clip = mp = None
     if args.clip_text == 'all-MiniLM-L6-v2':
@@ -161,11 +201,17 @@ def add_evaluate_parser(sub):
     )
     p.add_argument('dir', help='a run folder (with concepts.csv and examples.csv)')
     p.add_argument(
-        '--clip-text', default='auto', help="auto, an open_clip model (ViT-B-16), or all-MiniLM-L6-v2"
+        '--clip-text', default='auto', help="auto (CLIP ViT-B-16 after a CLIP run, else all-MiniLM-L6-v2), an open_clip model, or "
+        "all-MiniLM-L6-v2 (default: auto)"
     )
-    p.add_argument('--clip-weights', default='openai', help='open_clip weights for --clip-text')
-    p.add_argument('--mpnet', default='auto', help='auto, all-mpnet-base-v2, or all-MiniLM-L6-v2')
-    p.add_argument('--device', default=None)
+    p.add_argument('--clip-weights', default='openai', help='open_clip weights for --clip-text (default: openai)')
+    p.add_argument(
+        '--mpnet',
+        default='auto',
+        help='auto (all-mpnet-base-v2 if installed, else all-MiniLM-L6-v2), all-mpnet-base-v2, or '
+        'all-MiniLM-L6-v2 (default: auto)',
+    )
+    p.add_argument('--device', default=None, help='cpu, cuda, cuda:1 ... (default: the CPU)')
     return p
 
 # %% ../nbs/07_cli.ipynb #e5075982
@@ -211,6 +257,8 @@ def why_main(a) -> int:
 # %% ../nbs/07_cli.ipynb #170f40be
 def report_main(a) -> int:
     "The `report` subcommand: write DIR/report.html and print its path."
+    from neuron_concepts.report import write_report
+
     page = write_report(a.dir, thumbs=a.thumbs, progress=not a.quiet)
     sys.stdout.write(f'wrote {page}\n')
     return 0

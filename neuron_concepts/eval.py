@@ -71,11 +71,15 @@ class TextEmbedder:
     def __init__(self, name: str, fn):
         self.name, self.fn, self.memo = name, fn, {}
 
-    def __call__(self, words) -> torch.Tensor:
+    def add(self, words):
+        "Encode the words not seen yet, all in one call of the encoder."
         new = [w for w in dict.fromkeys(words) if w not in self.memo]
         if new:
             for w, f in zip(new, self.fn(new)):
                 self.memo[w] = f
+
+    def __call__(self, words) -> torch.Tensor:
+        self.add(words)
         return torch.stack([self.memo[w] for w in words])
 
     def __repr__(self):
@@ -158,9 +162,12 @@ def evaluate_concepts(
             f'unit {max(units)} has no ground truth ({len(gt)} classes): evaluation '
             'needs final-layer units'
         )
+    Ps = {m: prediction_lists(per_unit, units) for m, per_unit in concepts.items()}
+    words = [w for P in Ps.values() for u in units for w in P[u] + gt[u]]
+    for e in {id(e): e for e in (clip_embed, mpnet_embed) if e is not None}.values():
+        e.add(words)  # every distinct word of the run in one batched call per encoder, then the metrics
     out = {}
-    for m, per_unit in concepts.items():
-        P = prediction_lists(per_unit, units)
+    for m, P in Ps.items():
         vals = dict(
             hit_rate=[hit(P[u], gt[u]) for u in units],
             f1=[precision_recall_f1(P[u], gt[u])[2] for u in units],

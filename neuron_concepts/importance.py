@@ -266,6 +266,13 @@ def class_importance(
         labels=config_key(dict(l=np.asarray(probe.labels).tolist())),
     )
     cache = StageCache(cache_dir)
+    if not cache._path('importance', dict(cfg, stage='importance', chunk=chunk)).is_file():
+        log.info(
+            'computing the class importance of layer %s: a forward and backward pass over the %d probe '
+            'images, once (it is cached)',
+            layer,
+            len(probe),
+        )
     res = cache.chunked(
         'importance',
         cfg,
@@ -318,12 +325,22 @@ def run_config(run_dir):
         raise NeuronConceptsError(f'{f} names no loadable model (a Python model): pass model= in Python')
     return RunConfig(**kw)
 
+# %% ../nbs/20_importance.ipynb #fe1edb4a
+def _rows(run_dir) -> list:
+    "The rows of a run folder's concepts.csv, as dicts."
+    import csv
+    from pathlib import Path
+
+    with open(Path(run_dir) / 'concepts.csv', newline='', encoding='utf-8') as f:
+        return list(csv.DictReader(f))
+
 # %% ../nbs/20_importance.ipynb #bfeb1b0a
 def layer_concepts(
     run,  # a run folder or an `Explanation`
     layer: str,  # the layer whose units' concepts are wanted
     method: str = None,  # the method (default: gradcam-tvmf if the run has it, else its first)
     progress: bool = True,  # show progress bars if the layer has to be explained first
+    units=None,  # the units wanted (default: all); a layer not in the run is explained for these only
 ) -> tuple:
     "(method, {unit: [(concept, score)]}) of `layer`: read from the run, else explained now (cached)."
     import csv, dataclasses
@@ -347,8 +364,18 @@ def layer_concepts(
         if rows:
             return method, {u: [(c, s) for _, c, s in sorted(v)] for u, v in rows.items()}
     if have is None:
-        log.info('the run did not explain layer %s: explaining its units now (cached)', layer)
-        sub = dataclasses.replace(cfg, layers=(layer,), units='all', methods=(method,))
+        wanted = 'all' if units is None else ','.join(str(int(u)) for u in sorted(set(units)))
+        done = sorted({r['layer'] for r in _rows(run)}) if not hasattr(run, 'layers') else list(run.layers)
+        log.info(
+            'layer %s is not in the run (it explained %s): computing the %s concepts of %s now '
+            '(their activations over the probe set and their top images\' features; crops and text '
+            'features come from the cache, and the result is cached for next time)',
+            layer,
+            ', '.join(done) or 'no layer',
+            method,
+            'all its units' if units is None else f'unit{"s" if len(set(units)) > 1 else ""} {wanted}',
+        )
+        sub = dataclasses.replace(cfg, layers=(layer,), units=wanted, methods=(method,))
         have = run_pipeline(sub, progress=progress)[layer]
     if method not in have.selections:
         raise NeuronConceptsError(f'method {method!r} is not in the run; it has {", ".join(have.selections)}')
@@ -373,13 +400,25 @@ class Prediction:
     units: list  # per unit: dict(unit, importance, here, concepts)
     maps: np.ndarray  # (top, H, W) the 'where' map of each unit, image-sized
     notes: list = field(default_factory=list)
+    images: int = None  # the probe images of the class that the importance averages
 
     def __str__(self):
+        n = self.images
+        over = f'the {n} probe images' if n and n > 1 else 'the one probe image' if n == 1 else 'the probe images'
         how = (
-            'class importance: mean Taylor score over the probe images of the class'
+            f'class importance: mean Taylor score over {over} of the class'
             if self.ranking == 'class'
             else "this image's Taylor scores (the class has no probe image)"
         )
+        notes = list(self.notes)
+        same = self.units and all(abs(u['importance'] - u['here']) < 5e-4 for u in self.units)
+        if self.ranking == 'class' and n == 1 and same:
+            notes.append(
+                'importance equals "here" because the class has one probe image, this one: its mean is this '
+                "image's Taylor score, which for a linear head is also its share of the logit"
+            )
+        elif self.ranking == 'class' and n == 1:
+            notes.append('the class has one probe image: its importance is that image\'s Taylor score')
         lines = [
             f'prediction: {self.name} (class {self.label}), probability {self.prob:.2f}',
             f'why: the {len(self.units)} units of layer {self.layer} that matter most for it ({how});',
@@ -392,7 +431,7 @@ class Prediction:
                 f'  {i + 1}. unit {u["unit"]:>4}  importance {u["importance"]:+.3f}  '
                 f'here {u["here"]:+.3f}  [{colour}] {cs}'
             )
-        return '\n'.join(lines + [f'NOTE: {n}' for n in self.notes])
+        return '\n'.join(lines + [f'NOTE: {x}' for x in notes])
 
     def figure(self, figsize=(9, 4.6)):
         "The image, and WWW's overlay of the units' maps in their colours with a legend of their concepts."
@@ -498,7 +537,7 @@ def explain_prediction(
         ranking = 'image'
         units = torch.argsort(att.taylor[0], descending=True, stable=True)[:top].tolist()
         notes.append(f'class {pred} has no probe image: units ranked by this image\'s Taylor scores')
-    method, concepts = layer_concepts(run, layer, method, progress=progress)
+    method, concepts = layer_concepts(run, layer, method, progress=progress, units=units)
     rows = [
         dict(
             unit=u,
@@ -512,5 +551,15 @@ def explain_prediction(
     if not _is_clip(run):
         notes.append(f'the concepts come from {cfg.encoder}, an offline stand-in encoder, not CLIP')
     return Prediction(
-        shown, pred, class_names(att.logits.shape[1])[pred], prob, layer, method, ranking, rows, maps, notes
+        shown,
+        pred,
+        class_names(att.logits.shape[1])[pred],
+        prob,
+        layer,
+        method,
+        ranking,
+        rows,
+        maps,
+        notes,
+        int(imp.counts[pred]) if ranking == 'class' and pred < len(imp.counts) else None,
     )

@@ -82,7 +82,10 @@ def write_outputs(res, out) -> Path:
     meta = dict(
         config=first.config.to_dict(),
         layer=first.layer if len(layers) == 1 else None,
-        layers={lr.layer: dict(units=len(lr.units)) for lr in layers},
+        layers={  # units explained, of the layer's units
+            lr.layer: dict(units=len(lr.units), of=next(iter(lr.acts.values())).n_units if lr.acts else None)
+            for lr in layers
+        },
         units=sum(len(lr.units) for lr in layers),
         final_layer=info.get('final_layer'),
         n_classes=first.target.n_outputs if first.target is not None and info.get('final_layer') else None,

@@ -13,20 +13,18 @@ import torch
 from torch import nn
 
 from .errors import NeuronConceptsError
+from .config import opt, RunConfig, DEMO, demo_config
 from .resources import ConceptSet, load_concepts, bundled_probe
 from .probe import ProbeSet, read_probe, decode_workers
 from .models import TargetModel, load_model, wrap_model, get_layer, check_amp, effective_amp
 from .crop import Crops, CamTarget, center_crops, gradcam_crops
-from .activations import REDUCTIONS, TOKEN_REDUCTIONS, ChunkedActivations, TopK, top_k
+from .activations import ChunkedActivations, TopK, top_k
 from .activations import record_activations, record_gradcam_activations
-from .similarity import check_kappa
 from .encoders import load_encoder, concept_features, encode_images
 from .cache import StageCache, config_key
 from neuron_concepts.scoring import (
     METHODS,
     PAPER_METHODS,
-    parse_methods,
-    check_alpha,
     concept_scores,
     select_concepts,
 )
@@ -36,138 +34,7 @@ from .distributed import init_ranks, launched, rank_device, share_files
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'DEMO', 'opt', 'RunConfig', 'parse_units', 'RunResult', 'Explanation', 'run', 'explain', 'demo_config']
-
-# %% ../nbs/06_pipeline.ipynb #2623ab72
-def opt(default, help: str, **cli):
-    "A configuration field with its command-line help (and any extra argparse settings in `cli`)."
-    return field(default=default, metadata=dict(help=help, **cli))
-
-# %% ../nbs/06_pipeline.ipynb #acfa7756
-@dataclass
-class RunConfig:
-    "The full configuration of a run (defaults: the paper's). Every field is also a command-line option."
-
-    probe: str = opt(None, 'folder of probe images, searched recursively (default: the bundled probe set)')
-    model: object = opt(
-        'resnet50', "target model: a preset, torchvision:NAME[:WEIGHTS], or (in Python) any nn.Module"
-    )
-    weights: str = opt('default', 'target weights: default, random, or a checkpoint path')
-    layers: tuple = opt(
-        None,
-        'layers to explain, comma-separated, e.g. layer3,layer4,fc (default: the final layer)',
-        flags=('--layer', '--layers'),
-    )
-    reduce: str = opt('mean', "how a convolutional channel's map becomes one value", choices=REDUCTIONS)
-    tokens: str = opt(
-        None,
-        "how a transformer unit's tokens become one value: cls (the class token), or the mean or "
-        "max of the patch tokens (default: cls where the model has a class token)",
-        choices=TOKEN_REDUCTIONS,
-    )
-    encoder: str = opt(
-        'ViT-B-32', 'image-text encoder: an open_clip model, open_clip:MODEL:TAG, conse-lite2-minilm'
-    )
-    encoder_weights: str = opt('default', 'encoder weights: an open_clip tag or a checkpoint path')
-    concepts: str = opt(
-        'imagenet', 'concept set: imagenet, broden, wordnet, places365, or a file (one per line)'
-    )
-    methods: tuple = opt(
-        ('www', 'gradcam-tvmf'),
-        'methods, comma-separated: www, gradcam, tvmf, gradcam-tvmf, or all (these four); CLIP-Dissect: '
-        'soft-wpmi, gradcam-soft-wpmi, wpmi, rank-reorder, cos-cubed (one concept per unit)',
-        flags=('--method', '--methods'),
-    )
-    k: int = opt(40, 'representative images per unit')
-    alpha: float = opt(0.95, 'concept sensitivity, in (0, 1]')
-    kappa: float = opt(16.0, 't-vMF concentration (> -0.5)')
-    units: str = opt('all', 'units to explain: all, labelled, or indices like 0-9,15')
-    cam_target: object = opt(
-        'pred', 'Grad-CAM target: pred, label, or a class index (in Python also a callable)'
-    )
-    cam_layer: str = opt(None, 'Grad-CAM layer (default: chosen for the model)')
-    batch_size: int = opt(64, 'images per forward pass')
-    cam_batch_size: int = opt(8, 'images per Grad-CAM batch')
-    chunk: int = opt(1024, 'images per checkpointed chunk (an interrupted run resumes at the last chunk)')
-    workers: int = opt(
-        None,
-        'image-decoding worker processes (default: up to 4 on a GPU; none on the CPU, where they would take '
-        "the model's cores)",
-    )
-    device: str = opt(None, 'cpu, cuda, cuda:1 ... (default: the model\'s device, else cuda if available)')
-    amp: str = opt(
-        None,
-        'autocast: bf16 or fp16 (on CUDA, and on the CPU where torch supports it)',
-        choices=('bf16', 'fp16'),
-        nargs='?',
-        const='bf16',
-    )
-    jpeg_roundtrip: int = opt(
-        None,
-        "JPEG quality at which the encoder's images are saved and read back, as WWW "
-        "does (75: WWW's exact numerics; default: off)",
-    )
-    encoder_quick_gelu: bool = opt(
-        None, "build the encoder with QuickGELU (default: as its weights were trained)", cli=False
-    )
-    seed: int = opt(0, 'seed of random weights')
-    cache_dir: str = opt(
-        None, 'stage cache folder (default: $NEURON_CONCEPTS_CACHE or ~/.cache/neuron_concepts)'
-    )
-    tag: str = opt(None, "cache identity of a user's model (default: a digest of its weights)")
-
-    def validate(self) -> 'RunConfig':
-        "A checked copy of this configuration; a bad field raises an error that names it."
-        c = dataclasses.replace(self)
-        c.methods = tuple(parse_methods(c.methods))
-        if c.layers is not None:
-            c.layers = (
-                tuple(l.strip() for l in c.layers.split(',') if l.strip())
-                if isinstance(c.layers, str)
-                else tuple(c.layers)
-            )
-            if not c.layers:
-                raise NeuronConceptsError('layers is empty; give a layer name or leave it unset')
-        if not isinstance(c.k, (int, np.integer)) or c.k < 1:
-            raise NeuronConceptsError(f'k must be a positive integer, not {c.k!r}')
-        if c.workers is not None and (not isinstance(c.workers, (int, np.integer)) or c.workers < 0):
-            raise NeuronConceptsError(f'workers must be 0 or more, not {c.workers!r}')
-        check_alpha(c.alpha)
-        check_kappa(c.kappa)
-        c.amp = check_amp(c.amp)
-        if c.jpeg_roundtrip is not None and not (
-            isinstance(c.jpeg_roundtrip, (int, np.integer)) and 1 <= c.jpeg_roundtrip <= 100
-        ):
-            raise NeuronConceptsError(
-                f'jpeg_roundtrip must be a JPEG quality from 1 to 100, not {c.jpeg_roundtrip!r}'
-            )
-        if c.reduce not in REDUCTIONS:
-            raise NeuronConceptsError(f'reduce must be one of {REDUCTIONS}, not {c.reduce!r}')
-        if c.tokens is not None and c.tokens not in TOKEN_REDUCTIONS:
-            raise NeuronConceptsError(f'tokens must be one of {TOKEN_REDUCTIONS}, not {c.tokens!r}')
-        if isinstance(c.cam_target, str) and c.cam_target not in ('pred', 'label'):
-            try:
-                c.cam_target = int(c.cam_target)
-            except ValueError:
-                raise NeuronConceptsError(
-                    f"cam_target must be 'pred', 'label', a class index or a callable, "
-                    f"not {c.cam_target!r}"
-                ) from None
-        return c
-
-    def to_dict(self) -> dict:
-        "The configuration as JSON-able values (a model object is written as its identity)."
-        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        if isinstance(d['model'], TargetModel):
-            d['model'] = d['model'].config()
-        elif isinstance(d['model'], nn.Module):
-            d['model'] = type(d['model']).__name__
-        if callable(d['cam_target']):
-            d['cam_target'] = repr(d['cam_target'])
-        for k in ('methods', 'layers'):
-            if d[k] is not None and not isinstance(d[k], str):
-                d[k] = list(d[k])
-        return d
+__all__ = ['log', 'parse_units', 'RunResult', 'Explanation', 'run', 'explain']
 
 # %% ../nbs/06_pipeline.ipynb #d7a4093c
 def parse_units(spec, n_units: int, labels=None) -> np.ndarray:
@@ -603,18 +470,3 @@ def explain(
 
         write_outputs(res, out)
     return res
-
-# %% ../nbs/06_pipeline.ipynb #89ffef3b
-DEMO = dict(
-    model='efficientnet-lite0',
-    encoder='conse-lite2-minilm',
-    concepts='imagenet',
-    methods=PAPER_METHODS,
-    k=1,
-    units='labelled',
-)
-
-
-def demo_config(**kw) -> RunConfig:
-    "The offline demo: bundled probe set, EfficientNet-Lite0, ConSE stand-in, ImageNet concepts, k = 1."
-    return RunConfig(**{**DEMO, **kw})

@@ -169,6 +169,29 @@ def _digest(path: Path) -> str:
             h.update(chunk)
     return h.hexdigest()
 
+# %% ../nbs/12_probe.ipynb #c48b2c78
+def _why_no_images(root: Path, skipped: dict) -> str:
+    "Why a folder gave no image: how many files it holds, and how many were skipped for what."
+    others = {}
+    for dirpath, _, names in os.walk(root, followlinks=True):
+        for n in names:
+            if not n.lower().endswith(IMAGE_EXTENSIONS):
+                ext = os.path.splitext(n)[1].lower() or 'no extension'
+                others[ext] = others.get(ext, 0) + 1
+    n_other = sum(others.values())
+    if not n_other and not skipped:
+        return 'it holds no files'
+    parts = []
+    if n_other:
+        exts = ', '.join(e for e, _ in sorted(others.items(), key=lambda x: -x[1])[:4])
+        parts.append(f'{n_other} not an image by name ({exts})')
+    if skipped:
+        parts.append(f'{len(skipped)} unreadable ({", ".join(list(skipped)[:3])})')
+    n = n_other + len(skipped)
+    if not skipped:
+        return f'{n} file{"s" if n > 1 else ""}, none an image ({exts}; images end in .jpg, .png, ...)'
+    return f'{n} file{"s" if n > 1 else ""}, none a readable image: ' + ', '.join(parts)
+
 # %% ../nbs/12_probe.ipynb #7b04b108
 def read_probe(
     root,  # folder of images (searched recursively)
@@ -226,8 +249,7 @@ def read_probe(
             ([files[i] for i in keep], sizes[keep], stats[keep]) if drop else (files, sizes, stats)
         )
     if not files:
-        why = f' ({len(skipped)} files skipped: {", ".join(list(skipped)[:5])})' if skipped else ''
-        raise NeuronConceptsError(f'probe folder {root} holds no readable images{why}')
+        raise NeuronConceptsError(f'probe folder {root} holds no readable images: {_why_no_images(root, skipped)}')
     if label_map is not None:
         lab = [label_map.get(f, -1) for f in files]
     elif labels == 'auto':

@@ -66,6 +66,24 @@ def _thumb(root: Path, image: str, box, resize: int, crop: int, out: Path, size:
         crop_pixels(im, box, resize, crop).resize((size, size)).save(out / name, quality=80)
     return name
 
+# %% ../nbs/21_report.ipynb #c0ec1809
+def _original_view(root: Path, image: str, resize: int, out: Path, longest: int = 512) -> tuple:
+    "Write the image as the model resizes it (long side at most `longest`), once: (file name, resized W, H)."
+    from PIL import Image
+
+    name = 'o' + hashlib.sha1(f'{image}|{resize}|{longest}'.encode()).hexdigest()[:15] + '.jpg'
+    if (out / name).is_file():  # written before: its size from the file's header alone
+        try:
+            with Image.open(root / image) as f:
+                return (name, *resized_size(*f.size, resize))
+        except Exception:
+            raise BadImage(f'{root / image}: cannot read image') from None
+    im = load_rgb(root / image)
+    W, H = resized_size(*im.size, resize)
+    s = min(1.0, longest / max(W, H))
+    im.resize((max(1, round(W * s)), max(1, round(H * s)))).save(out / name, quality=80)
+    return name, W, H
+
 # %% ../nbs/21_report.ipynb #e3e9c605
 def _unit_facts(layer, unit, cell, methods, final_layer, gt) -> dict:
     "Ground truth, hit per method, and agreement of one unit (the filters' data)."
@@ -78,6 +96,48 @@ def _unit_facts(layer, unit, cell, methods, final_layer, gt) -> dict:
                 hits.append(m)
     firsts = {cell[m]['concepts'][0][0] if cell[m]['concepts'] else '' for m in methods if m in cell}
     return dict(gt=g, hits=hits, agree=len(firsts) == 1 and '' not in firsts)
+
+# %% ../nbs/21_report.ipynb #4e441707
+_CROPS = dict(
+    center='centre crop (resize, then the central square, as WWW)',
+    gradcam="Grad-CAM crop (the square around the peak of the model's Grad-CAM map)",
+)
+_SIMS = dict(
+    cos='cosine (WWW)',
+    tvmf='t-vMF similarity, kappa = {kappa} (sharper near the top than the cosine)',
+    soft_wpmi="CLIP-Dissect's soft-WPMI over all probe images",
+    wpmi="CLIP-Dissect's WPMI over all probe images",
+    rank_reorder="CLIP-Dissect's rank reorder",
+    cos_cubed="CLIP-Dissect's cos cubed",
+)
+
+
+def _legend(methods, data, rc) -> str:
+    "The page's legend: each method's crop and similarity, what a score is and its range here, '(none)'."
+    rows = []
+    for m in methods:
+        crop, sim = METHODS.get(m, ('?', '?'))
+        best = [c['concepts'][0][1] for u in data['units'].values() for mm, c in u.items() if mm == m and c['concepts']]
+        rng = f'{min(best):.3f} to {max(best):.3f}' if best else 'no unit has a concept'
+        rows.append(
+            f'<tr><td>{_e(m)}</td><td>{_e(_CROPS.get(crop, crop))}</td>'
+            f'<td>{_e(_SIMS.get(sim, sim).format(kappa=rc.get("kappa", "")))}</td><td>{_e(rng)}</td></tr>'
+        )
+    k, alpha = rc.get('k', 'k'), rc.get('alpha', 'alpha')
+    return (
+        '<section id="legend"><h2>How to read this page</h2><table><tr><th>method</th><th>crop</th>'
+        '<th>similarity</th><th>best score per unit, here</th></tr>' + ''.join(rows) + '</table>'
+        f'<p><b>Score</b> (WWW and t-vMF methods): the sum over the unit\'s k = {_e(k)} representative images of '
+        'the similarity of image and "A photo of a CONCEPT" minus that of image and "A photo of a". A '
+        'score is relative: it grows with k, and a cosine and a t-vMF score are on different scales (on 40 '
+        'images about 0.7 and about 1.9 at most), so compare scores within a method, not across methods. '
+        f'A unit keeps the concepts scoring above alpha = {_e(alpha)} times its best score. '
+        '<b>(none)</b>: no concept kept, because the best score is at or below zero (no concept is closer '
+        'to the images than the bare template) or nothing is within alpha of the best.</p>'
+        '<p>Click a thumbnail for a large view of the crop beside the whole image, the crop box drawn. '
+        'Search by words, all of which must match: a layer name, <code>unit N</code> (that unit exactly), a '
+        'class or a concept (a word matches the start of a word).</p></section>'
+    )
 
 # %% ../nbs/21_report.ipynb #e7ed254d
 _CSS = '''
@@ -98,36 +158,103 @@ content-visibility:auto;contain-intrinsic-size:auto 150px}
 .concepts{margin:2px 0;padding-left:18px}
 .concepts .s{color:#888;font-size:12px}
 .hidden,.mhidden{display:none}
+.thumbs img{cursor:zoom-in}
+#legend{background:#fff;border:1px solid #e3e3e3;border-radius:6px;margin:8px 14px;padding:4px 10px;font-size:13px}
+#legend h2{font-size:14px;margin:4px 0}
+#legend table{border-collapse:collapse}
+#legend td,#legend th{border-bottom:1px solid #eee;padding:2px 8px;text-align:left;vertical-align:top}
+#zoom{position:fixed;inset:0;background:rgba(0,0,0,.75);z-index:2;display:flex;align-items:center;
+justify-content:center}
+#zoom.hidden{display:none}
+.zbox{background:#fff;border-radius:6px;padding:10px 14px;display:flex;gap:16px;align-items:flex-start;
+max-width:96vw;flex-wrap:wrap}
+.zbox figure{margin:0}
+.zbox figcaption{font-size:12px;color:#555;max-width:420px;overflow-wrap:anywhere}
+.zorig{position:relative;display:inline-block;line-height:0}
+.zorig img{max-width:420px;max-height:420px}
+#zrect{position:absolute;border:3px solid #f33;box-sizing:border-box;pointer-events:none}
 '''
 _JS = '''
 (function(){
   var units = Array.prototype.slice.call(document.querySelectorAll('.unit'));
   var q = document.getElementById('search'), fl = document.getElementById('layer'),
       fm = document.getElementById('method'), fa = document.getElementById('agree'),
-      fh = document.getElementById('hit'), count = document.getElementById('count');
+      fh = document.getElementById('hit'), hl = document.getElementById('hitlabel'),
+      count = document.getElementById('count');
+  var info = units.map(function(u){
+    return {el: u, layer: u.getAttribute('data-layer'), low: u.getAttribute('data-layer').toLowerCase(),
+            unit: u.getAttribute('data-unit'), gt: u.getAttribute('data-gt') === '1',
+            words: u.getAttribute('data-text').split(' ').filter(Boolean)};
+  });
+  var layerNames = {}, gtLayers = {};
+  info.forEach(function(u){ layerNames[u.low] = true; if (u.gt) gtLayers[u.layer] = true; });
+  function parse(text){  // words; 'unit N' (or a bare N) is one unit exactly; a layer's name is that layer
+    var toks = text.toLowerCase().split(/[\\s,]+/).filter(Boolean), out = {unit: null, terms: []};
+    for (var i = 0; i < toks.length; i++){
+      if (toks[i] === 'unit' && i + 1 < toks.length && /^[0-9]+$/.test(toks[i + 1])){ out.unit = toks[++i]; }
+      else if (/^[0-9]+$/.test(toks[i])){ out.unit = toks[i]; }
+      else { out.terms.push(toks[i]); }
+    }
+    return out;
+  }
+  function term(u, t){
+    if (layerNames[t]) return u.low === t;
+    if (u.low.indexOf(t) === 0) return true;
+    return u.words.some(function(w){ return w.indexOf(t) === 0; });
+  }
   function update(){
-    var text = q.value.trim().toLowerCase(), layer = fl.value, method = fm.value,
-        agree = fa.value, hitv = fh.value, shown = 0;
-    units.forEach(function(u){
-      var hits = u.getAttribute('data-hits').split(' ').filter(Boolean);
-      var ok = (!layer || u.getAttribute('data-layer') === layer) &&
-        (!text || u.getAttribute('data-text').indexOf(text) >= 0) &&
-        (!agree || u.getAttribute('data-agree') === agree) &&
-        (!hitv || (u.getAttribute('data-gt') === '1' &&
-          ((hitv === 'hit') === (method ? hits.indexOf(method) >= 0 : hits.length > 0))));
-      u.classList.toggle('hidden', !ok);
+    var qq = parse(q.value), layer = fl.value, method = fm.value, agree = fa.value, shown = 0;
+    var gtHere = layer ? !!gtLayers[layer] : Object.keys(gtLayers).length > 0;
+    if (hl){ hl.classList.toggle('hidden', !gtHere); if (!gtHere) fh.value = ''; }
+    var hitv = fh ? fh.value : '';
+    info.forEach(function(u){
+      var hits = u.el.getAttribute('data-hits').split(' ').filter(Boolean);
+      var ok = (!layer || u.layer === layer) && (qq.unit === null || u.unit === qq.unit) &&
+        qq.terms.every(function(t){ return term(u, t); }) &&
+        (!agree || u.el.getAttribute('data-agree') === agree) &&
+        (!hitv || (u.gt && ((hitv === 'hit') === (method ? hits.indexOf(method) >= 0 : hits.length > 0))));
+      u.el.classList.toggle('hidden', !ok);
       if (ok) shown++;
-      u.querySelectorAll('.m').forEach(function(m){
+      u.el.querySelectorAll('.m').forEach(function(m){
         m.classList.toggle('mhidden', !!method && m.getAttribute('data-method') !== method);
       });
     });
     count.textContent = shown + ' of ' + units.length + ' units shown';
   }
   [q, fl, fm, fa, fh].forEach(function(e){
+    if (!e) return;
     e.addEventListener('input', update);
     e.addEventListener('change', update);
   });
   update();
+  var zoom = document.getElementById('zoom'), zimg = document.getElementById('zorig'),
+      zcrop = document.getElementById('zcrop'), zrect = document.getElementById('zrect'),
+      zcap = document.getElementById('zcap'), box = null;
+  function draw(){
+    var w = zimg.naturalWidth, h = zimg.naturalHeight, ctx = zcrop.getContext('2d');
+    ctx.clearRect(0, 0, zcrop.width, zcrop.height);
+    ctx.drawImage(zimg, box[0] * w, box[1] * h, (box[2] - box[0]) * w, (box[3] - box[1]) * h,
+                  0, 0, zcrop.width, zcrop.height);
+  }
+  zimg.addEventListener('load', draw);
+  document.querySelector('main').addEventListener('click', function(ev){
+    var t = ev.target;
+    if (t.tagName !== 'IMG' || !t.getAttribute('data-orig')) return;
+    box = t.getAttribute('data-box').split(' ').map(Number);
+    zrect.style.left = (box[0] * 100) + '%';
+    zrect.style.top = (box[1] * 100) + '%';
+    zrect.style.width = ((box[2] - box[0]) * 100) + '%';
+    zrect.style.height = ((box[3] - box[1]) * 100) + '%';
+    zcap.textContent = t.getAttribute('title') + ' (' + t.getAttribute('data-method') +
+      '): the whole image, the crop box in red';
+    zoom.classList.remove('hidden');
+    if (zimg.getAttribute('src') === t.getAttribute('data-orig') && zimg.complete) draw();
+    else zimg.setAttribute('src', t.getAttribute('data-orig'));
+  });
+  function close(){ zoom.classList.add('hidden'); }
+  document.getElementById('zclose').addEventListener('click', close);
+  zoom.addEventListener('click', function(ev){ if (ev.target === zoom) close(); });
+  document.addEventListener('keydown', function(ev){ if (ev.key === 'Escape') close(); });
 })();
 '''
 
@@ -137,13 +264,14 @@ def _e(s) -> str:
     return html.escape(str(s), quote=True)
 
 # %% ../nbs/21_report.ipynb #1ae95c9c
-def _unit_html(layer, unit, cell, methods, facts, thumbs: dict, shown: int) -> str:
+def _unit_html(layer, unit, cell, methods, facts, thumbs: dict, shown: int, views: dict = None) -> str:
     "The HTML of one unit: its methods side by side, each with thumbnails and concepts."
     words = [c for m in methods if m in cell for c, _ in cell[m]['concepts']]
-    text = ' '.join([f'unit {unit}', layer, *words, *(facts['gt'] or [])]).lower()
+    text = ' '.join(dict.fromkeys(' '.join([*words, *(facts['gt'] or [])]).lower().split()))  # its words, once
+    views = views or {}
     gt = f' <span class="gt">ground truth: {_e(", ".join(facts["gt"]))}</span>' if facts['gt'] else ''
     parts = [
-        f'<section class="unit" data-layer="{_e(layer)}" data-text="{_e(text)}" '
+        f'<section class="unit" data-layer="{_e(layer)}" data-unit="{unit}" data-text="{_e(text)}" '
         f'data-agree="{int(facts["agree"])}" data-gt="{int(facts["gt"] is not None)}" '
         f'data-hits="{_e(" ".join(facts["hits"]))}">',
         f'<h2>{_e(layer)} · unit {unit}{gt}</h2><div class="methods">',
@@ -154,7 +282,14 @@ def _unit_html(layer, unit, cell, methods, facts, thumbs: dict, shown: int) -> s
         c = cell[m]
         cls = 'm hit' if m in facts['hits'] else 'm'
         imgs = ''.join(
-            f'<img loading="lazy" src="report_files/{_e(thumbs[m, f])}" alt="{_e(f)}" title="{_e(f)}">'
+            f'<img loading="lazy" src="report_files/{_e(thumbs[m, f])}" alt="{_e(f)}" title="{_e(f)}"'
+            + (
+                f' data-method="{_e(m)}" data-orig="report_files/{_e(views[m, f][0])}" '
+                f'data-box="{_e(views[m, f][1])}"'
+                if (m, f) in views
+                else ''
+            )
+            + '>'
             for f in c['images'][:shown]
             if (m, f) in thumbs
         )
@@ -167,6 +302,35 @@ def _unit_html(layer, unit, cell, methods, facts, thumbs: dict, shown: int) -> s
             f'<ol class="concepts">{cs}</ol></div>'
         )
     return ''.join(parts) + '</div></section>\n'
+
+# %% ../nbs/21_report.ipynb #6f3a4fc5
+_ZOOM = (
+    '<div id="zoom" class="hidden" role="dialog" aria-label="large view"><div class="zbox">'
+    '<figure><canvas id="zcrop" width="336" height="336"></canvas><figcaption>the crop, as the encoder saw it'
+    '</figcaption></figure><figure><div class="zorig"><img id="zorig" alt="the whole image"><div id="zrect">'
+    '</div></div><figcaption id="zcap"></figcaption></figure><button id="zclose">close</button></div></div>'
+)
+
+
+def _partial_note(data, cfg) -> str:
+    "A line for the top of the page when only some units of a layer are explained, else ''."
+    units = (cfg.get('config') or {}).get('units', 'all')
+    parts = []
+    for layer, info in (cfg.get('layers') or {}).items():
+        n, of = sum(l == layer for l, _ in data['units']), (info or {}).get('of')
+        if of and n < of:
+            parts.append(f'{n:,} of the {of:,} units of layer {layer}')
+        elif not of and units not in (None, 'all'):
+            parts.append(f'{n:,} units of layer {layer}')
+    if not parts:
+        return ''
+    why = (
+        'the classes that have a labelled probe image' if units == 'labelled' else f'the units asked for'
+    )
+    return (
+        f'<p class="note" id="partial">Only some units are explained: {_e(", ".join(parts))} '
+        f'(units: {_e(units)}, {why}).</p>'
+    )
 
 # %% ../nbs/21_report.ipynb #af0ad4a6
 def write_report(
@@ -194,43 +358,54 @@ def write_report(
     resize, crop = int(tgt.get('resize') or RESIZE), int(tgt.get('crop') or CROP)
     final = cfg.get('final_layer')
     gt = ground_truth() if cfg.get('n_classes') == 1000 else None  # final-layer unit i is ImageNet class i
-    thumb_names, missing = {}, 0
+    thumb_names, views, missing = {}, {}, 0
     todo = [(m, f) for cell in data['units'].values() for m, c in cell.items() for f in c['images'][:thumbs]]
     for m, f in tqdm(dict.fromkeys(todo), desc='thumbnails', disable=not progress, leave=False):
         kind = METHODS[m][0] if m in METHODS else 'center'
         try:
             thumb_names[m, f] = _thumb(root, f, data['boxes'].get((kind, f)), resize, crop, files, size)
+            name, W, H = _original_view(root, f, resize, files)
+            l, t, r, b = data['boxes'].get((kind, f)) or center_box(W, H, crop)
+            views[m, f] = (name, f'{l / W:.4f} {t / H:.4f} {r / W:.4f} {b / H:.4f}')
         except (BadImage, OSError):
             missing += 1
     if missing:
         log.warning(
             '%d representative images could not be read from %s: shown without thumbnails', missing, root
         )
-    body = []
+    body, any_gt = [], False
     for (layer, unit), cell in data['units'].items():
         facts = _unit_facts(layer, unit, cell, methods, final, gt)
-        body.append(_unit_html(layer, unit, cell, methods, facts, thumb_names, thumbs))
+        body.append(_unit_html(layer, unit, cell, methods, facts, thumb_names, thumbs, views))
+        any_gt = any_gt or facts['gt'] is not None
     layers = list(dict.fromkeys(l for l, _ in data['units']))
     opt = lambda vals: ''.join(f'<option value="{_e(v)}">{_e(label)}</option>' for v, label in vals)
     title = f'{rc.get("model", "model")} · {", ".join(layers)}'
     note = f'<p class="note">{_e(cfg["note"])}</p>' if cfg.get('note') else ''
+    note += _partial_note(data, cfg)
     summary = (
         f'{len(data["units"])} units · methods {", ".join(methods)} · concepts {rc.get("concepts", "")} · '
         f'k = {rc.get("k", "")} · encoder {(cfg.get("encoder") or {}).get("encoder", rc.get("encoder", ""))}'
+    )
+    hit_filter = (  # only where some unit has a ground truth (final-layer units of an ImageNet model)
+        '<label id="hitlabel">ground truth <select id="hit">'
+        f'{opt([("", "all"), ("hit", "hit"), ("miss", "miss")])}</select></label>'
     )
     page = f'''<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>neuron concepts: {_e(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{_CSS}</style></head>
 <body><header><h1>What have these neurons learned? {_e(title)}</h1>{note}<p>{_e(summary)}</p>
 <div class="controls">
-<input id="search" type="search" placeholder="search concepts, units, classes" size="32">
+<input id="search" type="search" placeholder="search: layer4 unit 2, a class, a concept" size="34">
 <label>layer <select id="layer">{opt([("", "all")] + [(l, l) for l in layers])}</select></label>
 <label>method <select id="method">{opt([("", "all")] + [(m, m) for m in methods])}</select></label>
 <label>methods <select id="agree">{opt([("", "all"), ("1", "agree"), ("0", "differ")])}</select></label>
-<label>ground truth <select id="hit">{opt([("", "all"), ("hit", "hit"), ("miss", "miss")])}</select></label>
+{hit_filter if any_gt else ""}
 <span id="count"></span></div></header>
 <main>
+{_legend(methods, data, rc)}
 {"".join(body)}</main>
+{_ZOOM}
 <script>{_JS}</script></body></html>
 '''
     tmp = out.with_name('.' + out.name + '.tmp')

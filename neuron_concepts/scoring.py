@@ -10,13 +10,14 @@ import numpy as np
 import torch
 
 from .errors import NeuronConceptsError
+from .config import PAPER_METHODS  # 'all': the paper's 2 x 2
 from .similarity import cosine, similarity
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'METHODS', 'PAPER_METHODS', 'DISSECT_METHODS', 'concept_scores', 'concept_scores_reference', 'check_alpha',
-           'select_concepts', 'parse_methods']
+__all__ = ['log', 'METHODS', 'DISSECT_METHODS', 'concept_scores', 'concept_scores_reference', 'check_alpha', 'select_concepts',
+           'parse_methods']
 
 # %% ../nbs/03_scoring.ipynb #1ad3ddc1
 def concept_scores(
@@ -92,7 +93,6 @@ METHODS = {  # method -> (crop, similarity)
     'rank-reorder': ('center', 'rank_reorder'),
     'cos-cubed': ('center', 'cos_cubed'),
 }
-PAPER_METHODS = ('www', 'gradcam', 'tvmf', 'gradcam-tvmf')  # 'all': the paper's 2 x 2
 DISSECT_METHODS = tuple(m for m, (_, s) in METHODS.items() if s not in ('cos', 'tvmf'))
 
 

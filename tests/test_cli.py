@@ -29,6 +29,27 @@ def test_help_lists_commands():
         assert flag in r.stdout, flag
 
 
+def test_help_version_and_bad_options_import_no_torch():
+    "--help, --version and a mistyped option answer before torch is imported (checked by module, not by clock)."
+    code = ('import sys, contextlib, io\nimport neuron_concepts.cli as c\n'
+            'for argv in (["--help"], ["run", "--help"], ["--version"], ["run", "--kk", "1"], ["why", "--help"]):\n'
+            '    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n'
+            '        try:\n            c.main(argv)\n        except SystemExit:\n            pass\n'
+            'print(sorted(m for m in sys.modules if m.split(".")[0] in ("torch", "torchvision", "open_clip")))')
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout.strip() == '[]', (r.stdout, r.stderr)
+    r = cli('--version')
+    assert r.returncode == 0 and r.stdout.startswith('neuron-concepts ')
+
+
+def test_folder_of_text_files_says_why(tmp_path):
+    (tmp_path / 'texts').mkdir()
+    for n in ('a.txt', 'b.txt', 'c.txt'):
+        (tmp_path / 'texts' / n).write_text('not an image')
+    r = cli('run', '--probe', tmp_path / 'texts', '--model', 'tiny-resnet', '--encoder', 'tiny-clip', '--out', tmp_path / 'o')
+    assert r.returncode == 2 and '3 files, none an image (.txt;' in r.stderr, r.stderr
+
+
 def test_run_writes_the_three_files(probe, tmp_path):
     out = tmp_path / 'out'
     r = cli('run', '--probe', probe, '--model', 'tiny-resnet', '--encoder', 'tiny-clip', '--concepts', 'broden',
@@ -40,6 +61,8 @@ def test_run_writes_the_three_files(probe, tmp_path):
     cfg = json.loads((out / 'config.json').read_text())
     assert cfg['probe']['skipped'] == 1 and 'broken.jpg' in cfg['probe']['skipped_files']
     assert 'Traceback' not in r.stderr
+    assert r.stdout.rstrip().splitlines()[-1] == f'report: {out / "report.html"}'  # every run ends with its page
+    assert (out / 'report.html').is_file()
 
 
 @pytest.mark.parametrize('args,message', [

@@ -69,6 +69,30 @@ def shown(driver) -> int:
     return driver.execute_script('return document.querySelectorAll(".unit:not(.hidden)").length;')
 
 
+def matches(query: str, u: dict, layers: set) -> bool:
+    "The page's search rule, in Python: 'unit N' (or N) is that unit; a layer's name, that layer; any other
+    word must start a word of the unit's concepts or classes (or its layer's name)."
+    toks, unit, terms = [t for t in query.lower().replace(',', ' ').split() if t], None, []
+    i = 0
+    while i < len(toks):
+        if toks[i] == 'unit' and i + 1 < len(toks) and toks[i + 1].isdigit():
+            unit, i = toks[i + 1], i + 2
+            continue
+        if toks[i].isdigit():
+            unit = toks[i]
+        else:
+            terms.append(toks[i])
+        i += 1
+    low, words = u['data-layer'].lower(), u['data-text'].split()
+
+    def term(t):
+        if t in layers:
+            return low == t
+        return low.startswith(t) or any(w.startswith(t) for w in words)
+
+    return (unit is None or u['data-unit'] == unit) and all(term(t) for t in terms)
+
+
 def search(driver, text: str):
     from selenium.webdriver.common.by import By
 
@@ -95,19 +119,53 @@ def test_demo_report_in_chromium(browser, tmp_path):
     n = len(units.units)
     assert n == 502 and shown(browser) == n
     assert browser.find_element(By.ID, 'count').text == f'{n} of {n} units shown'
-    for q in ('tench', 'dog', 'zzzz-no-such-concept'):
+    layers = {u['data-layer'].lower() for u in units.units}
+    for q in ('tench', 'dog', 'zzzz-no-such-concept', 'fc unit 1', 'unit 2', 'great white'):
         search(browser, q)
-        want = sum(q in u['data-text'] for u in units.units)  # the same rule, counted from the parsed page
+        want = sum(matches(q, u, layers) for u in units.units)  # the same rule, counted from the parsed page
         assert shown(browser) == want, q
         assert browser.find_element(By.ID, 'count').text == f'{want} of {n} units shown'
+    search(browser, 'unit 2')
+    assert shown(browser) <= 1  # a unit number is exact, not a substring (unit 2, not 12 or 200)
     search(browser, 'dog')
     assert 0 < shown(browser) < n
+    legend = browser.find_element(By.ID, 'legend')  # the page explains itself
+    assert legend.is_displayed() and 'www' in legend.text and '(none)' in legend.text, legend.text
+    assert browser.find_element(By.ID, 'hitlabel').is_displayed()  # final-layer units: a ground truth
+    assert '502 of the 1,000 units of layer fc' in browser.find_element(By.ID, 'partial').text
+    search(browser, '')
+    open_large_view(browser)
     browser.save_screenshot(str(tmp_path / 'report.png'))
     assert (tmp_path / 'report.png').stat().st_size > 10_000
     assert severe(browser) == []
     size = page.stat().st_size + sum(f.stat().st_size for f in (out / 'report_files').iterdir())
     print(f'demo report: {page.stat().st_size / 1e6:.2f} MB page, {size / 1e6:.2f} MB with thumbnails, '
           f'{len(list((out / "report_files").iterdir()))} thumbnails; load {load:.2f} s')
+
+
+def open_large_view(driver):
+    "Click the first thumbnail: the large view opens with the whole image and the crop box; Escape closes it."
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    zoom = driver.find_element(By.ID, 'zoom')
+    assert not zoom.is_displayed()
+    thumb = driver.find_element(By.CSS_SELECTOR, '.unit:not(.hidden) .thumbs img')
+    driver.execute_script('arguments[0].scrollIntoView();', thumb)
+    thumb.click()
+    assert zoom.is_displayed()
+    WebDriverWait(driver, 20).until(lambda d: d.execute_script(
+        'var i = document.getElementById("zorig"); return i.complete && i.naturalWidth > 0;'))
+    orig = driver.find_element(By.ID, 'zorig').get_attribute('src')
+    assert orig.endswith(thumb.get_attribute('data-orig')), (orig, thumb.get_attribute('data-orig'))
+    rect = driver.find_element(By.ID, 'zrect')
+    box = [float(x) for x in thumb.get_attribute('data-box').split()]
+    img = driver.find_element(By.ID, 'zorig')
+    assert abs(rect.size['width'] - (box[2] - box[0]) * img.size['width']) <= 2  # the crop box, to scale
+    assert thumb.get_attribute('title') in driver.find_element(By.ID, 'zcap').text
+    driver.find_element(By.TAG_NAME, 'body').send_keys(Keys.ESCAPE)
+    assert not zoom.is_displayed()
 
 
 def fake_run(d: Path, n_units: int = 2048, k: int = 5) -> Path:
@@ -134,6 +192,8 @@ def fake_run(d: Path, n_units: int = 2048, k: int = 5) -> Path:
 @pytest.mark.slow
 def test_2048_units_open_and_scroll(browser, tmp_path):
     "A ResNet-50-sized layer (2,048 units) on one page: it loads, scrolls to the end, and filters, quickly."
+    from selenium.webdriver.common.by import By
+
     run = fake_run(tmp_path)
     t = time.time()
     page = write_report(run, progress=False)
@@ -149,6 +209,17 @@ def test_2048_units_open_and_scroll(browser, tmp_path):
     assert browser.execute_script('return window.scrollY + window.innerHeight >= document.body.scrollHeight - 5;')
     search(browser, 'concept7')  # concept7, concept70 ... concept79: 11 of each 100 units
     assert shown(browser) == sum(1 for u in range(2048) if f'concept{u % 100}'.startswith('concept7'))
+    search(browser, 'layer4 unit 2')  # tokens: the layer, and unit 2 exactly
+    assert shown(browser) == 1
+    first = 'return document.querySelector(".unit:not(.hidden)").getAttribute("data-unit");'
+    assert browser.execute_script(first) == '2'
+    search(browser, 'unit 2 sky')  # unit 2's second concept is grass: no unit
+    assert shown(browser) == 0
+    search(browser, 'layer4 grass')
+    assert shown(browser) == 1024
+    assert browser.find_elements(By.ID, 'hitlabel') == []  # no ground truth on an inner layer, no filter
+    search(browser, '')
+    open_large_view(browser)
     assert severe(browser) == []
     print(f'2048 units: report written in {build:.1f} s, {page.stat().st_size / 1e6:.2f} MB; '
           f'load {load:.2f} s; scrolled to the end in {scroll:.2f} s')

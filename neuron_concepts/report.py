@@ -97,48 +97,6 @@ def _unit_facts(layer, unit, cell, methods, final_layer, gt) -> dict:
     firsts = {cell[m]['concepts'][0][0] if cell[m]['concepts'] else '' for m in methods if m in cell}
     return dict(gt=g, hits=hits, agree=len(firsts) == 1 and '' not in firsts)
 
-# %% ../nbs/21_report.ipynb #4e441707
-_CROPS = dict(
-    center='centre crop (resize, then the central square, as WWW)',
-    gradcam="Grad-CAM crop (the square around the peak of the model's Grad-CAM map)",
-)
-_SIMS = dict(
-    cos='cosine (WWW)',
-    tvmf='t-vMF similarity, kappa = {kappa} (sharper near the top than the cosine)',
-    soft_wpmi="CLIP-Dissect's soft-WPMI over all probe images",
-    wpmi="CLIP-Dissect's WPMI over all probe images",
-    rank_reorder="CLIP-Dissect's rank reorder",
-    cos_cubed="CLIP-Dissect's cos cubed",
-)
-
-
-def _legend(methods, data, rc) -> str:
-    "The page's legend: each method's crop and similarity, what a score is and its range here, '(none)'."
-    rows = []
-    for m in methods:
-        crop, sim = METHODS.get(m, ('?', '?'))
-        best = [c['concepts'][0][1] for u in data['units'].values() for mm, c in u.items() if mm == m and c['concepts']]
-        rng = f'{min(best):.3f} to {max(best):.3f}' if best else 'no unit has a concept'
-        rows.append(
-            f'<tr><td>{_e(m)}</td><td>{_e(_CROPS.get(crop, crop))}</td>'
-            f'<td>{_e(_SIMS.get(sim, sim).format(kappa=rc.get("kappa", "")))}</td><td>{_e(rng)}</td></tr>'
-        )
-    k, alpha = rc.get('k', 'k'), rc.get('alpha', 'alpha')
-    return (
-        '<section id="legend"><h2>How to read this page</h2><table><tr><th>method</th><th>crop</th>'
-        '<th>similarity</th><th>best score per unit, here</th></tr>' + ''.join(rows) + '</table>'
-        f'<p><b>Score</b> (WWW and t-vMF methods): the sum over the unit\'s k = {_e(k)} representative images of '
-        'the similarity of image and "A photo of a CONCEPT" minus that of image and "A photo of a". A '
-        'score is relative: it grows with k, and a cosine and a t-vMF score are on different scales (on 40 '
-        'images about 0.7 and about 1.9 at most), so compare scores within a method, not across methods. '
-        f'A unit keeps the concepts scoring above alpha = {_e(alpha)} times its best score. '
-        '<b>(none)</b>: no concept kept, because the best score is at or below zero (no concept is closer '
-        'to the images than the bare template) or nothing is within alpha of the best.</p>'
-        '<p>Click a thumbnail for a large view of the crop beside the whole image, the crop box drawn. '
-        'Search by words, all of which must match: a layer name, <code>unit N</code> (that unit exactly), a '
-        'class or a concept (a word matches the start of a word).</p></section>'
-    )
-
 # %% ../nbs/21_report.ipynb #e7ed254d
 _CSS = '''
 body{font:14px system-ui,sans-serif;margin:0;color:#222;background:#fafafa}
@@ -262,6 +220,48 @@ _JS = '''
 def _e(s) -> str:
     "HTML-escape any value, quotes included."
     return html.escape(str(s), quote=True)
+
+# %% ../nbs/21_report.ipynb #4e441707
+_CROPS = dict(
+    center='centre crop (resize, then the central square, as WWW)',
+    gradcam="Grad-CAM crop (the square around the peak of the model's Grad-CAM map)",
+)
+_SIMS = dict(
+    cos='cosine (WWW)',
+    tvmf='t-vMF similarity, kappa = {kappa} (sharper near the top than the cosine)',
+    soft_wpmi="CLIP-Dissect's soft-WPMI over all probe images",
+    wpmi="CLIP-Dissect's WPMI over all probe images",
+    rank_reorder="CLIP-Dissect's rank reorder",
+    cos_cubed="CLIP-Dissect's cos cubed",
+)
+
+
+def _legend(methods, data, rc) -> str:
+    "The page's legend: each method's crop and similarity, what a score is and its range here, '(none)'."
+    rows = []
+    for m in methods:
+        crop, sim = METHODS.get(m, ('?', '?'))
+        best = [c['concepts'][0][1] for u in data['units'].values() for mm, c in u.items() if mm == m and c['concepts']]
+        rng = f'{min(best):.3f} to {max(best):.3f}' if best else 'no unit has a concept'
+        rows.append(
+            f'<tr><td>{_e(m)}</td><td>{_e(_CROPS.get(crop, crop))}</td>'
+            f'<td>{_e(_SIMS.get(sim, sim).format(kappa=rc.get("kappa", "")))}</td><td>{_e(rng)}</td></tr>'
+        )
+    k, alpha = rc.get('k', 'k'), rc.get('alpha', 'alpha')
+    return (
+        '<div id="legend"><h2>How to read this page</h2><table><tr><th>method</th><th>crop</th>'
+        '<th>similarity</th><th>best score per unit, here</th></tr>' + ''.join(rows) + '</table>'
+        f'<p><b>Score</b> (WWW and t-vMF methods): the sum over the unit\'s k = {_e(k)} representative images of '
+        'the similarity of image and "A photo of a CONCEPT" minus that of image and "A photo of a". A '
+        'score is relative: it grows with k, and a cosine and a t-vMF score are on different scales (on 40 '
+        'images about 0.7 and about 1.9 at most), so compare scores within a method, not across methods. '
+        f'A unit keeps the concepts scoring above alpha = {_e(alpha)} times its best score. '
+        '<b>(none)</b>: no concept kept, because the best score is at or below zero (no concept is closer '
+        'to the images than the bare template) or nothing is within alpha of the best.</p>'
+        '<p>Click a thumbnail for a large view of the crop beside the whole image, the crop box drawn. '
+        'Search by words, all of which must match: a layer name, <code>unit N</code> (that unit exactly), a '
+        'class or a concept (a word matches the start of a word).</p></div>'
+    )
 
 # %% ../nbs/21_report.ipynb #1ae95c9c
 def _unit_html(layer, unit, cell, methods, facts, thumbs: dict, shown: int, views: dict = None) -> str:

@@ -22,7 +22,7 @@ class Units(HTMLParser):
         a = dict(attrs)
         if tag == 'section' and 'unit' in a.get('class', ''):
             self.units.append(a)
-        if tag == 'img':
+        if tag == 'img' and 'src' in a:  # the large view's image has none until a click
             self.images.append(a['src'])
 
 
@@ -70,8 +70,8 @@ def shown(driver) -> int:
 
 
 def matches(query: str, u: dict, layers: set) -> bool:
-    "The page's search rule, in Python: 'unit N' (or N) is that unit; a layer's name, that layer; any other
-    word must start a word of the unit's concepts or classes (or its layer's name)."
+    """The page's search rule, in Python: 'unit N' (or N) is that unit; a layer's name, that layer; any other
+    word must start a word of the unit's concepts or classes (or its layer's name)."""
     toks, unit, terms = [t for t in query.lower().replace(',', ' ').split() if t], None, []
     i = 0
     while i < len(toks):
@@ -152,7 +152,7 @@ def open_large_view(driver):
     zoom = driver.find_element(By.ID, 'zoom')
     assert not zoom.is_displayed()
     thumb = driver.find_element(By.CSS_SELECTOR, '.unit:not(.hidden) .thumbs img')
-    driver.execute_script('arguments[0].scrollIntoView();', thumb)
+    driver.execute_script('arguments[0].scrollIntoView({block: "center"});', thumb)  # not under the header
     thumb.click()
     assert zoom.is_displayed()
     WebDriverWait(driver, 20).until(lambda d: d.execute_script(

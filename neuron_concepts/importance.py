@@ -404,7 +404,7 @@ class Prediction:
 
     def __str__(self):
         n = self.images
-        over = f'the {n} probe images' if n and n > 1 else 'the one probe image' if n == 1 else 'the probe images'
+        over = 'the probe images' if not n else 'the one probe image' if n == 1 else f'the {n} probe images'
         how = (
             f'class importance: mean Taylor score over {over} of the class'
             if self.ranking == 'class'

@@ -249,7 +249,8 @@ def read_probe(
             ([files[i] for i in keep], sizes[keep], stats[keep]) if drop else (files, sizes, stats)
         )
     if not files:
-        raise NeuronConceptsError(f'probe folder {root} holds no readable images: {_why_no_images(root, skipped)}')
+        why = _why_no_images(root, skipped)
+        raise NeuronConceptsError(f'probe folder {root} holds no readable images: {why}')
     if label_map is not None:
         lab = [label_map.get(f, -1) for f in files]
     elif labels == 'auto':

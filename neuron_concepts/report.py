@@ -117,7 +117,8 @@ content-visibility:auto;contain-intrinsic-size:auto 150px}
 .concepts .s{color:#888;font-size:12px}
 .hidden,.mhidden{display:none}
 .thumbs img{cursor:zoom-in}
-#legend{background:#fff;border:1px solid #e3e3e3;border-radius:6px;margin:8px 14px;padding:4px 10px;font-size:13px}
+#legend{background:#fff;border:1px solid #e3e3e3;border-radius:6px;margin:8px 14px;padding:4px 10px;
+font-size:13px}
 #legend h2{font-size:14px;margin:4px 0}
 #legend table{border-collapse:collapse}
 #legend td,#legend th{border-bottom:1px solid #eee;padding:2px 8px;text-align:left;vertical-align:top}
@@ -241,7 +242,7 @@ def _legend(methods, data, rc) -> str:
     rows = []
     for m in methods:
         crop, sim = METHODS.get(m, ('?', '?'))
-        best = [c['concepts'][0][1] for u in data['units'].values() for mm, c in u.items() if mm == m and c['concepts']]
+        best = [u[m]['concepts'][0][1] for u in data['units'].values() if m in u and u[m]['concepts']]
         rng = f'{min(best):.3f} to {max(best):.3f}' if best else 'no unit has a concept'
         rows.append(
             f'<tr><td>{_e(m)}</td><td>{_e(_CROPS.get(crop, crop))}</td>'
@@ -251,7 +252,8 @@ def _legend(methods, data, rc) -> str:
     return (
         '<div id="legend"><h2>How to read this page</h2><table><tr><th>method</th><th>crop</th>'
         '<th>similarity</th><th>best score per unit, here</th></tr>' + ''.join(rows) + '</table>'
-        f'<p><b>Score</b> (WWW and t-vMF methods): the sum over the unit\'s k = {_e(k)} representative images of '
+        f'<p><b>Score</b> (WWW and t-vMF methods): the sum over the unit\'s k = {_e(k)} representative '
+        'images of '
         'the similarity of image and "A photo of a CONCEPT" minus that of image and "A photo of a". A '
         'score is relative: it grows with k, and a cosine and a t-vMF score are on different scales (on 40 '
         'images about 0.7 and about 1.9 at most), so compare scores within a method, not across methods. '
@@ -267,7 +269,7 @@ def _legend(methods, data, rc) -> str:
 def _unit_html(layer, unit, cell, methods, facts, thumbs: dict, shown: int, views: dict = None) -> str:
     "The HTML of one unit: its methods side by side, each with thumbnails and concepts."
     words = [c for m in methods if m in cell for c, _ in cell[m]['concepts']]
-    text = ' '.join(dict.fromkeys(' '.join([*words, *(facts['gt'] or [])]).lower().split()))  # its words, once
+    text = ' '.join(dict.fromkeys(' '.join([*words, *(facts['gt'] or [])]).lower().split()))  # each word once
     views = views or {}
     gt = f' <span class="gt">ground truth: {_e(", ".join(facts["gt"]))}</span>' if facts['gt'] else ''
     parts = [

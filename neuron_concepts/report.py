@@ -20,7 +20,27 @@ from .eval import ground_truth, clean_prediction, hit
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'read_report_data', 'read_faithfulness', 'write_report']
+__all__ = ['log', 'read_faithfulness', 'read_report_data', 'write_report']
+
+# %% ../nbs/21_report.ipynb #9dcd6beb
+def read_faithfulness(run_dir) -> dict:
+    "{(layer, unit): {method: {metric: value, split, ...}}}: the top concepts of faithfulness.csv, or {}."
+    from neuron_concepts.metrics import METRICS
+
+    f = Path(run_dir) / 'faithfulness.csv'
+    if not f.is_file():
+        return {}
+    with open(f, newline='', encoding='utf-8') as fh:
+        rows = [r for r in csv.DictReader(fh) if r['baseline'] == '' and r['target'] == 'top']
+    split = 'heldout' if any(r['split'] == 'heldout' for r in rows) else 'all'
+    out = {}
+    for r in rows:
+        if r['split'] != split:
+            continue
+        v = {k: float(r[k]) if r[k] else None for k in METRICS}
+        out.setdefault((r['layer'], int(r['unit'])), {})[r['method']] = dict(
+            v, split=split, n_positive=int(r['n_positive']), concept=r['concept'])
+    return out
 
 # %% ../nbs/21_report.ipynb #502b5594
 def read_report_data(run_dir) -> dict:
@@ -56,26 +76,6 @@ def read_report_data(run_dir) -> dict:
     faith = read_faithfulness(run_dir)  # {} unless `neuron-concepts faithfulness` scored the run
     return dict(units=dict(sorted(units.items())), methods=methods, config=cfg, boxes=boxes, metrics=metrics,
                 faith=faith)
-
-# %% ../nbs/21_report.ipynb #9dcd6beb
-def read_faithfulness(run_dir) -> dict:
-    "{(layer, unit): {method: {metric: value, split, ...}}}: the top concepts of faithfulness.csv, or {}."
-    from neuron_concepts.metrics import METRICS
-
-    f = Path(run_dir) / 'faithfulness.csv'
-    if not f.is_file():
-        return {}
-    with open(f, newline='', encoding='utf-8') as fh:
-        rows = [r for r in csv.DictReader(fh) if r['baseline'] == '' and r['target'] == 'top']
-    split = 'heldout' if any(r['split'] == 'heldout' for r in rows) else 'all'
-    out = {}
-    for r in rows:
-        if r['split'] != split:
-            continue
-        v = {k: float(r[k]) if r[k] else None for k in METRICS}
-        out.setdefault((r['layer'], int(r['unit'])), {})[r['method']] = dict(
-            v, split=split, n_positive=int(r['n_positive']), concept=r['concept'])
-    return out
 
 # %% ../nbs/21_report.ipynb #bf7d845f
 _FAITH_SHORT = dict(correlation='corr', cosine='cos', auprc='AUPRC', f1='F1', iou='IoU')

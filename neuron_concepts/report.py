@@ -77,48 +77,6 @@ def read_report_data(run_dir) -> dict:
     return dict(units=dict(sorted(units.items())), methods=methods, config=cfg, boxes=boxes, metrics=metrics,
                 faith=faith)
 
-# %% ../nbs/21_report.ipynb #bf7d845f
-_FAITH_SHORT = dict(correlation='corr', cosine='cos', auprc='AUPRC', f1='F1', iou='IoU')
-
-
-def _faith_attrs(faith) -> str:
-    "The data attributes a unit is sorted by: data-f-METHOD-METRIC (absent when undefined)."
-    return ''.join(f' data-f-{_e(m)}-{k}="{v[k]:.6f}"' for m, v in (faith or {}).items()
-                   for k in _FAITH_SHORT if v.get(k) is not None)
-
-
-def _faith_line(v) -> str:
-    "One method's five scores under its concepts (held out or on all images), or nothing."
-    if not v:
-        return ''
-    cells = ' · '.join(f'{s} {v[k]:.3f}' if v[k] is not None else f'{s} -' for k, s in _FAITH_SHORT.items())
-    where = 'held out' if v['split'] == 'heldout' else 'all images'
-    return f'<p class="faith">faithfulness ({where}, {v["n_positive"]} positive): {_e(cells)}</p>'
-
-
-def _sort_control(faith: dict, methods) -> str:
-    "The `sort` select: probe order, or any method's metric (only when the run has faithfulness scores)."
-    if not faith:
-        return ''
-    opts = ''.join(f'<option value="{_e(m)}-{k}">{_e(s)} ({_e(m)})</option>' for m in methods
-                   for k, s in _FAITH_SHORT.items())
-    return f'<label>sort <select id="sort"><option value="">unit order</option>{opts}</select></label>'
-
-
-_SORT_JS = '''
-(function(){
-  var sel = document.getElementById('sort'), main = document.querySelector('main');
-  var order = Array.prototype.slice.call(document.querySelectorAll('.unit'));
-  sel.addEventListener('change', function(){
-    var key = sel.value ? 'data-f-' + sel.value : null;
-    var val = function(u){ var v = u.getAttribute(key); return v === null ? -Infinity : parseFloat(v); };
-    var units = order.slice();
-    if (key) units.sort(function(a, b){ return val(b) - val(a); });
-    units.forEach(function(u){ main.appendChild(u); });
-  });
-})();
-'''
-
 # %% ../nbs/21_report.ipynb #74d909b7
 def _thumb(root: Path, image: str, box, resize: int, crop: int, out: Path, size: int) -> str:
     "Write the thumbnail of one crop (once) and return its file name."
@@ -199,6 +157,48 @@ _JS = '''
 def _e(s) -> str:
     "HTML-escape any value, quotes included."
     return html.escape(str(s), quote=True)
+
+# %% ../nbs/21_report.ipynb #bf7d845f
+_FAITH_SHORT = dict(correlation='corr', cosine='cos', auprc='AUPRC', f1='F1', iou='IoU')
+
+
+def _faith_attrs(faith) -> str:
+    "The data attributes a unit is sorted by: data-f-METHOD-METRIC (absent when undefined)."
+    return ''.join(f' data-f-{_e(m)}-{k}="{v[k]:.6f}"' for m, v in (faith or {}).items()
+                   for k in _FAITH_SHORT if v.get(k) is not None)
+
+
+def _faith_line(v) -> str:
+    "One method's five scores under its concepts (held out or on all images), or nothing."
+    if not v:
+        return ''
+    cells = ' · '.join(f'{s} {v[k]:.3f}' if v[k] is not None else f'{s} -' for k, s in _FAITH_SHORT.items())
+    where = 'held out' if v['split'] == 'heldout' else 'all images'
+    return f'<p class="faith">faithfulness ({where}, {v["n_positive"]} positive): {_e(cells)}</p>'
+
+
+def _sort_control(faith: dict, methods) -> str:
+    "The `sort` select: probe order, or any method's metric (only when the run has faithfulness scores)."
+    if not faith:
+        return ''
+    opts = ''.join(f'<option value="{_e(m)}-{k}">{_e(s)} ({_e(m)})</option>' for m in methods
+                   for k, s in _FAITH_SHORT.items())
+    return f'<label>sort <select id="sort"><option value="">unit order</option>{opts}</select></label>'
+
+
+_SORT_JS = '''
+(function(){
+  var sel = document.getElementById('sort'), main = document.querySelector('main');
+  var order = Array.prototype.slice.call(document.querySelectorAll('.unit'));
+  sel.addEventListener('change', function(){
+    var key = sel.value ? 'data-f-' + sel.value : null;
+    var val = function(u){ var v = u.getAttribute(key); return v === null ? -Infinity : parseFloat(v); };
+    var units = order.slice();
+    if (key) units.sort(function(a, b){ return val(b) - val(a); });
+    units.forEach(function(u){ main.appendChild(u); });
+  });
+})();
+'''
 
 # %% ../nbs/21_report.ipynb #1ae95c9c
 def _unit_html(layer, unit, cell, methods, facts, thumbs: dict, shown: int, faith: dict = None) -> str:

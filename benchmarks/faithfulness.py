@@ -1,6 +1,6 @@
 """How right are the labels, layer by layer? NeuronEval's five metrics with WordNet's ground truth.
 
-Usage: python benchmarks/faithfulness.py [--probe DIR] [--out DIR] [--k 10] [--holdout 0.5] [--alpha 0.005]
+Usage: python benchmarks/faithfulness.py [--probe DIR] [--out DIR] [--k 10] [--holdout 0.5] [--alpha 0.005] [--chunk 250]
 
 Explains EfficientNet-Lite0's layers blocks.10, head and fc on the probe set (default: the 1,000 ImageNet sample
 images) with www, gradcam-tvmf and soft-wpmi, WordNet concepts and the offline stand-in encoder
@@ -78,12 +78,14 @@ def main():
     ap.add_argument('--k', type=int, default=10)
     ap.add_argument('--holdout', type=float, default=0.5)
     ap.add_argument('--alpha', type=float, default=0.005)
+    ap.add_argument('--chunk', type=int, default=250, help='images per activation chunk file (streamed)')
+    ap.add_argument('--quiet', action='store_true', help='no progress bars (on stderr)')
     a = ap.parse_args()
     t0 = time.time()
     expl = explain('efficientnet-lite0', layers=list(LAYERS), probe=a.probe, encoder='conse-lite2-minilm',
-                   concepts='wordnet', methods=METHODS, k=a.k, units='all', out=a.out, progress=False)
+                   concepts='wordnet', methods=METHODS, k=a.k, units='all', chunk=a.chunk, out=a.out, progress=not a.quiet)
     t1 = time.time()
-    f = faithfulness(expl, holdout=a.holdout, alpha=a.alpha, out=a.out, progress=False)
+    f = faithfulness(expl, holdout=a.holdout, alpha=a.alpha, out=a.out, progress=not a.quiet)
     t2 = time.time()
     kn = known_neuron_test(expl, (0.001, 0.002, 0.005, 0.01, 0.02, 0.05))
     sc = sanity_checks(expl, f, a.alpha)

@@ -355,6 +355,10 @@ def _value_feed(v, h, seen: set, depth: int = 0):
         h.update(f'object {type(v).__module__}.{type(v).__qualname__}\n'.encode())
         _class_feed(type(v), h, seen)
         _value_feed(dict(vars(v)), h, seen, depth + 1)
+    elif callable(v) and getattr(v, '__qualname__', None) and getattr(v, '__module__', None):
+        h.update(f'compiled {v.__module__}.{v.__qualname__}\n'.encode())  # torch's own functions, by name
+    elif ' at 0x' not in repr(v):
+        h.update(f'{type(v).__qualname__}:{v!r}\n'.encode())
     else:
         raise _Unreadable(f'its attribute of type {type(v).__qualname__} has no readable value')
 
@@ -370,6 +374,7 @@ def code_digest(model: nn.Module) -> str:
                 h.update(m.code.encode())
             except Exception as e:
                 raise _Unreadable(f'the TorchScript code of {name or "the model"} cannot be read') from e
+            continue  # its Python attributes are the scripting machinery's, not the model's
         for k, v in sorted(vars(m).items()):
             if k not in _SKIP_ATTRS and 'hook' not in k:
                 h.update(k.encode())

@@ -18,11 +18,12 @@ from .errors import NeuronConceptsError
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'IMAGENET_MEAN', 'IMAGENET_STD', 'RESIZE', 'CROP', 'TF_LITE_MEAN', 'TF_LITE_STD', 'INTERPOLATIONS',
-           'TARGET_MODELS', 'AMP_DTYPES', 'layer_names', 'model_device', 'get_layer', 'EfficientNetLite',
-           'find_final_layer', 'find_cam_layer', 'token_grid', 'TokenGrid', 'nhwc_to_nchw', 'code_digest',
-           'state_digest', 'TargetModel', 'layer_summary', 'preprocessing_from', 'wrap_model', 'load_target',
-           'torchvision_classifiers', 'available_models', 'load_model', 'check_amp', 'effective_amp', 'autocast']
+__all__ = ['log', 'IMAGENET_MEAN', 'IMAGENET_STD', 'RESIZE', 'CROP', 'TF_LITE_MEAN', 'TF_LITE_STD', 'MODEL_FAMILIES',
+           'INTERPOLATIONS', 'TARGET_MODELS', 'AMP_DTYPES', 'layer_names', 'model_device', 'get_layer',
+           'EfficientNetLite', 'find_final_layer', 'ModelFamily', 'model_family', 'find_cam_layer', 'token_grid',
+           'TokenGrid', 'nhwc_to_nchw', 'code_digest', 'state_digest', 'TargetModel', 'layer_summary',
+           'preprocessing_from', 'timm_preprocessing', 'wrap_model', 'load_target', 'torchvision_classifiers',
+           'timm_models', 'available_models', 'load_model', 'check_amp', 'effective_amp', 'autocast']
 
 # %% ../nbs/13_models.ipynb #747dde51
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
@@ -97,11 +98,16 @@ class EfficientNetLite(nn.Module):
 
 # %% ../nbs/13_models.ipynb #77dc3b17
 def find_final_layer(model: nn.Module) -> str | None:  # the network
-    "Name of the classifier head: the last module owning parameters, if it is an `nn.Linear`; else None."
+    "The classifier head: timm's `get_classifier()`, else the last module owning parameters if it is Linear."
     from torchvision.models import SqueezeNet
 
     if isinstance(model, SqueezeNet):
         return 'classifier'  # a 1x1 conv head
+    if callable(getattr(model, 'get_classifier', None)):  # timm's models name their head themselves
+        head = model.get_classifier()
+        head = head[0] if isinstance(head, (tuple, list)) else head  # DeiT distilled: (head, head_dist)
+        names = [n for n, m in model.named_modules() if n and m is head]
+        return names[0] if names and isinstance(head, nn.Linear) else None
     owners = [
         (n, m) for n, m in model.named_modules() if n and any(True for _ in m.parameters(recurse=False))
     ]
@@ -119,40 +125,114 @@ def _is_timm_vit(model) -> bool:
     "A timm-style ViT (blocks, patch_embed and prefix tokens), found by its attributes rather than an import."
     return all(hasattr(model, a) for a in ('blocks', 'patch_embed', 'num_prefix_tokens'))
 
+# %% ../nbs/13_models.ipynb #1bb85c76
+@dataclass(frozen=True)
+class ModelFamily:
+    "A family of models known by class: the layer Grad-CAM reads, and the layers with channels-last outputs."
+
+    name: str  # the family's name in messages and docs, e.g. 'Swin (timm)'
+    classes: tuple  # its classes, or their qualified names ('timm.models.resnet.ResNet'); subclasses match
+    cam_layer: object = None  # function model -> Grad-CAM's default layer (None: the generic rules)
+    nhwc: object = ()  # prefixes of the layers with channels-last 4-D outputs (or a function model -> them)
+
+    def matches(self, model) -> bool:
+        "Whether `model` is an instance of one of the family's classes (a named class is never imported)."
+        names = {f'{c.__module__}.{c.__qualname__}' for c in type(model).__mro__}
+        return any(c in self.classes for c in type(model).__mro__) or bool(names & set(self.classes))
+
+    def nhwc_layers(self, model) -> tuple:
+        "The prefixes of `model`'s channels-last layers."
+        return tuple(self.nhwc(model) if callable(self.nhwc) else self.nhwc)
+
+# %% ../nbs/13_models.ipynb #748f3e57
+def _is_timm(model) -> bool:
+    "A model built by timm (its class lives in `timm.`), found without importing timm."
+    return type(model).__module__.startswith('timm.')
+
+# %% ../nbs/13_models.ipynb #9d71d46f
+def _timm_stage(model) -> str | None:
+    "The module of the last feature map timm records for `model` (`feature_info`), else None."
+    info = getattr(model, 'feature_info', None)
+    try:
+        return info[-1]['module'] if info else None
+    except (TypeError, KeyError, IndexError):
+        return None
+
+# %% ../nbs/13_models.ipynb #6674f718
+def _timm_nhwc(model) -> tuple:
+    "Channels-last layers of a timm model: modules declaring `output_fmt` NHWC, and such a model's stages."
+    fmt = lambda m: getattr(m, 'output_fmt', None)
+    nhwc = lambda m: getattr(fmt(m), 'value', fmt(m)) == 'NHWC'  # timm's `Format` enum, or a plain string
+    out = [n for n, m in model.named_modules() if n and nhwc(m) and not isinstance(m, nn.Conv2d)]
+    if nhwc(model):  # the model's own format: its feature stages, and the norm after them
+        info = getattr(model, 'feature_info', None) or []
+        out += [i['module'].split('.')[0] for i in info if isinstance(i, dict) and 'module' in i]
+        out += ['norm'] if isinstance(getattr(model, 'norm', None), nn.Module) else []
+    return tuple(dict.fromkeys(out))
+
+# %% ../nbs/13_models.ipynb #e6d73d6b
+MODEL_FAMILIES = [  # the first entry a model belongs to wins
+    ModelFamily(
+        'ViT (torchvision)',
+        ('torchvision.models.vision_transformer.VisionTransformer',),
+        lambda m: f'encoder.layers.{_last(m.encoder.layers)}.ln_1',
+    ),
+    ModelFamily(
+        'Swin (torchvision)',
+        ('torchvision.models.swin_transformer.SwinTransformer',),
+        lambda m: f'features.{_last(m.features)}',
+        ('features', 'norm'),
+    ),
+    ModelFamily(
+        'MaxViT (torchvision)', ('torchvision.models.maxvit.MaxVit',), lambda m: f'blocks.{_last(m.blocks)}'
+    ),
+    ModelFamily(
+        'RegNet (torchvision)',
+        ('torchvision.models.regnet.RegNet',),
+        lambda m: f'trunk_output.{_last(m.trunk_output)}',
+    ),
+    ModelFamily('GoogLeNet', ('torchvision.models.googlenet.GoogLeNet',), lambda m: 'inception5b'),
+    ModelFamily('Inception v3', ('torchvision.models.inception.Inception3',), lambda m: 'Mixed_7c'),
+    ModelFamily('ShuffleNet v2', ('torchvision.models.shufflenetv2.ShuffleNetV2',), lambda m: 'conv5'),
+    ModelFamily('MNASNet', ('torchvision.models.mnasnet.MNASNet',), lambda m: f'layers.{_last(m.layers)}'),
+    ModelFamily('EfficientNet-Lite', (EfficientNetLite,), lambda m: 'head'),
+    ModelFamily('ResNet (timm)', ('timm.models.resnet.ResNet',), lambda m: f'layer4.{_last(m.layer4)}'),
+    ModelFamily('EfficientNet (timm)', ('timm.models.efficientnet.EfficientNet',), lambda m: 'bn2'),
+    ModelFamily(
+        'MobileNetV3 (timm)', ('timm.models.mobilenetv3.MobileNetV3',), lambda m: f'blocks.{_last(m.blocks)}'
+    ),
+    ModelFamily('ConvNeXt (timm)', ('timm.models.convnext.ConvNeXt',), lambda m: f'stages.{_last(m.stages)}'),
+    ModelFamily(
+        'ViT, DeiT (timm)',
+        ('timm.models.vision_transformer.VisionTransformer',),
+        lambda m: f'blocks.{len(m.blocks) - 1}.norm1',
+    ),
+    ModelFamily(
+        'Swin (timm)',
+        ('timm.models.swin_transformer.SwinTransformer', 'timm.models.swin_transformer_v2.SwinTransformerV2'),
+        lambda m: f'layers.{_last(m.layers)}',
+    ),
+    ModelFamily('RegNet (timm)', ('timm.models.regnet.RegNet',), _timm_stage),
+]
+
+
+def model_family(model) -> ModelFamily | None:
+    "The first entry of `MODEL_FAMILIES` that `model` belongs to, else None."
+    return next((f for f in MODEL_FAMILIES if f.matches(model)), None)
+
 # %% ../nbs/13_models.ipynb #8db9ad3c
 def find_cam_layer(model: nn.Module) -> str | None:  # the network
-    "Grad-CAM's default layer: the last block of the last stage, else the last Conv2d, else None."
-    from torchvision.models import (
-        VisionTransformer,
-        MaxVit,
-        RegNet,
-        GoogLeNet,
-        Inception3,
-        ShuffleNetV2,
-        MNASNet,
-    )
-
-    if isinstance(model, VisionTransformer):
-        return f'encoder.layers.{_last(model.encoder.layers)}.ln_1'
-    if _is_timm_vit(model):
+    "Grad-CAM's default layer: its family's, else the last block of the last stage, else the last Conv2d."
+    fam = model_family(model)
+    if fam is not None and fam.cam_layer is not None:
+        return fam.cam_layer(model)
+    if _is_timm_vit(model):  # any other timm transformer with a class token (EVA, ...)
         return f'blocks.{len(model.blocks) - 1}.norm1'
-    if isinstance(model, EfficientNetLite):
-        return 'head'
-    if isinstance(model, MaxVit):
-        return f'blocks.{_last(model.blocks)}'
-    if isinstance(model, RegNet):
-        return f'trunk_output.{_last(model.trunk_output)}'
-    if isinstance(model, GoogLeNet):
-        return 'inception5b'
-    if isinstance(model, Inception3):
-        return 'Mixed_7c'
-    if isinstance(model, ShuffleNetV2):
-        return 'conv5'
-    if isinstance(model, MNASNet):
-        return f'layers.{_last(model.layers)}'
+    if _is_timm(model) and _timm_stage(model):  # any other timm model: the last stage it records
+        return _timm_stage(model)
     if isinstance(getattr(model, 'layer4', None), nn.Sequential):
         return f'layer4.{_last(model.layer4)}'
-    if isinstance(getattr(model, 'features', None), nn.Sequential):  # ConvNeXt, EfficientNet, ..., Swin, VGG
+    if isinstance(getattr(model, 'features', None), nn.Sequential):  # ConvNeXt, EfficientNet, ..., VGG
         names = list(model.features._modules)
         pooled = len(names) > 1 and isinstance(model.features[-1], (nn.MaxPool2d, nn.AvgPool2d))
         return f'features.{names[-2] if pooled else names[-1]}'  # VGG, AlexNet: the stage before the pooling
@@ -176,7 +256,7 @@ def _patch_size(model):
 
 # %% ../nbs/13_models.ipynb #fa37b198
 def _fixed_input(model):
-    "The one square input side the model accepts (torchvision ViT, timm ViT with a strict size), else None."
+    "The one square input side the model accepts (a ViT, timm Swin or MaxViT with a strict size), else None."
     from torchvision.models import VisionTransformer
 
     if isinstance(model, VisionTransformer):
@@ -186,14 +266,18 @@ def _fixed_input(model):
     if _is_timm_vit(model) and strict:
         s = tuple(pe.img_size)
         return s[0] if s[0] == s[1] else None
+    pc = getattr(model, 'pretrained_cfg', None)
+    if _is_timm(model) and isinstance(pc, dict) and pc.get('fixed_input_size') and not _is_timm_vit(model):
+        s = tuple(getattr(pe, 'img_size', None) or pc.get('input_size', (0, 0))[-2:])  # the built size first
+        return int(s[0]) if s[0] == s[1] and s[0] else None
     return None
 
 # %% ../nbs/13_models.ipynb #1a5ac1a3
 def _nhwc_layers(model) -> tuple:
-    "Layer-name prefixes whose 4-D outputs are channels-last (torchvision's Swin), else ()."
-    from torchvision.models import SwinTransformer
-
-    return ('features', 'norm') if isinstance(model, SwinTransformer) else ()
+    "Layer-name prefixes whose 4-D outputs are channels-last: its family's, and what a timm model declares."
+    fam = model_family(model)
+    out = fam.nhwc_layers(model) if fam is not None else ()
+    return tuple(dict.fromkeys(out + (_timm_nhwc(model) if _is_timm(model) else ())))
 
 # %% ../nbs/13_models.ipynb #ad66b0dd
 def token_grid(
@@ -601,6 +685,36 @@ def preprocessing_from(
         interpolation=getattr(interp, 'value', str(interp)),
     )
 
+# %% ../nbs/13_models.ipynb #71b9d447
+def timm_preprocessing(
+    model: nn.Module,  # a timm model (it has a `pretrained_cfg`)
+) -> dict:
+    "mean, std, resize, crop and interpolation of a timm model, by timm's own resolver."
+    try:
+        from timm.data import resolve_model_data_config
+    except ImportError:
+        raise NeuronConceptsError('timm models need timm: pip install "neuron_concepts[timm]"') from None
+    cfg = resolve_model_data_config(model)
+    h, w = cfg['input_size'][-2:]
+    if h != w:
+        raise NeuronConceptsError(
+            f'{type(model).__name__} takes {h}x{w} inputs and crops here are square: '
+            'wrap_model(model, crop=..., resize=..., mean=..., std=...)'
+        )
+    if (cfg.get('crop_mode') or 'center') != 'center':
+        log.warning(
+            '%s: timm evaluates it with crop_mode=%r; here the short side is resized and the centre cropped',
+            type(model).__name__,
+            cfg['crop_mode'],
+        )
+    return dict(
+        mean=tuple(float(v) for v in cfg['mean']),
+        std=tuple(float(v) for v in cfg['std']),
+        resize=math.floor(h / cfg['crop_pct']),
+        crop=int(h),
+        interpolation=str(cfg['interpolation']),
+    )
+
 # %% ../nbs/13_models.ipynb #14d5acd9
 def wrap_model(
     model: nn.Module,  # any image model taking (B, 3, H, W) normalised images
@@ -608,7 +722,7 @@ def wrap_model(
     std=None,  # per-channel normalisation (default: from `weights`, or ImageNet's)
     resize: int = None,  # short side before cropping (default: from `weights`, else 256)
     crop: int = None,  # side of the square crop (default: from `weights`, else CROP)
-    weights=None,  # torchvision weights enum member (or full name): the preprocessing
+    weights=None,  # torchvision weights enum member (or full name): the preprocessing (timm: its own)
     tag: str = None,  # cache identity of the weights; None: a digest of the state dict
     cam_layer: str = None,  # Grad-CAM's layer (None: found; see `find_cam_layer`)
     final_layer: str = None,  # classifier head (None: found; stays None without a Linear head)
@@ -618,18 +732,20 @@ def wrap_model(
     class_tokens: int = None,  # leading non-patch tokens of its (B, T, C) outputs (ViT: found)
     input_multiple: int = None,  # input sides must be multiples of this (any-size ViT; timm: found)
 ) -> TargetModel:
-    "A `TargetModel` for any `nn.Module`, its preprocessing given here or read from torchvision weights."
+    "A `TargetModel` for any `nn.Module`, its preprocessing given, read from torchvision weights, or timm's."
     from torchvision.models import MaxVit
 
     if not isinstance(model, nn.Module):
         raise NeuronConceptsError(f'wrap_model needs an nn.Module, not {type(model).__name__}')
     given = dict(mean=mean, std=std, resize=resize, crop=crop, interpolation=interpolation)
-    pre = (
-        preprocessing_from(weights)
-        if weights is not None
-        else dict(mean=IMAGENET_MEAN, std=IMAGENET_STD, resize=RESIZE, crop=CROP, interpolation='bilinear')
-    )
-    if weights is None and (mean is None or std is None):
+    timm_cfg = weights is None and _is_timm(model) and isinstance(getattr(model, 'pretrained_cfg', 0), dict)
+    if weights is not None:
+        pre = preprocessing_from(weights)
+    elif timm_cfg:  # a timm model knows its own preprocessing
+        pre = timm_preprocessing(model)
+    else:
+        pre = dict(mean=IMAGENET_MEAN, std=IMAGENET_STD, resize=RESIZE, crop=CROP, interpolation='bilinear')
+    if weights is None and not timm_cfg and (mean is None or std is None):
         log.warning(
             'wrap_model: no mean/std or weights given for %s; assuming ImageNet normalisation',
             name or type(model).__name__,
@@ -771,10 +887,20 @@ def torchvision_classifiers() -> list:
 
     return sorted(torchvision.models.list_models(module=torchvision.models))
 
+# %% ../nbs/13_models.ipynb #aaedfb02
+def timm_models() -> list:
+    "Names of timm's models (use them as `timm:NAME`, or `timm:NAME.TAG` for one of its pretrained weights)."
+    try:
+        import timm
+    except ImportError:
+        return []
+    return timm.list_models()
+
 # %% ../nbs/13_models.ipynb #aa1158ce
 def available_models() -> list:
-    "Every model spec `load_model` takes: the presets, then `torchvision:NAME` for each classifier."
-    return list(TARGET_MODELS) + [f'torchvision:{n}' for n in torchvision_classifiers()]
+    "Every model spec `load_model` takes: the presets, `torchvision:NAME` for each classifier, `timm:NAME`."
+    tv = [f'torchvision:{n}' for n in torchvision_classifiers()]
+    return list(TARGET_MODELS) + tv + [f'timm:{n}' for n in timm_models()]
 
 # %% ../nbs/13_models.ipynb #2793515c
 def _read_state(path) -> dict:
@@ -830,18 +956,33 @@ def _drop_aux(model: nn.Module, name: str):
     if name == 'inception_v3':
         model.aux_logits, model.AuxLogits = False, None
 
+# %% ../nbs/13_models.ipynb #5bda9125
+def _timm_name(name: str) -> str:
+    "`name` if timm knows it (with or without a pretrained tag), else a one-line error with close names."
+    try:
+        import timm
+    except ImportError:
+        raise NeuronConceptsError(f'timm:{name} needs timm: pip install "neuron_concepts[timm]"') from None
+    if name and timm.is_model(name):
+        return name
+    close = difflib.get_close_matches(name, timm.list_models(), n=3)
+    hint = f' (did you mean {", ".join(close)}?)' if close else ''
+    raise NeuronConceptsError(f'timm has no model {name!r}{hint}; timm_models() lists them')
+
 # %% ../nbs/13_models.ipynb #a09d9d21
 def _parse_spec(spec) -> tuple:
-    "('preset', name, None) or ('torchvision', name, weights name or None) from a model spec."
+    "('preset', name, None), ('torchvision', name, weights name or None) or ('timm', name, None) from a spec."
     if isinstance(spec, str) and spec in TARGET_MODELS:
         return 'preset', spec, None
     kind, _, rest = spec.partition(':') if isinstance(spec, str) else ('', '', '')
+    if kind == 'timm' and rest:
+        return 'timm', _timm_name(rest), None
     if kind != 'torchvision' or not rest:
         close = difflib.get_close_matches(str(spec), available_models(), n=3)
         hint = f' (did you mean {", ".join(close)}?)' if close else ''
         raise NeuronConceptsError(
             f'unknown model {spec!r}{hint}; choose one of {", ".join(TARGET_MODELS)} '
-            'or torchvision:NAME[:WEIGHTS] (see available_models())'
+            'or torchvision:NAME[:WEIGHTS] or timm:NAME (see available_models())'
         )
     name, _, wname = rest.partition(':')
     names = torchvision_classifiers()
@@ -915,17 +1056,66 @@ def _load_torchvision(name: str, wname, weights, seed: int) -> TargetModel:
         )
     return tm
 
+# %% ../nbs/13_models.ipynb #98ddebe3
+def _read_checkpoint(path) -> dict:
+    "The state dict in a `.safetensors` file (timm's downloads) or a torch checkpoint (`_read_state`)."
+    path = Path(path)
+    if path.suffix != '.safetensors':
+        return _read_state(path)
+    if not path.is_file():
+        raise NeuronConceptsError(f'weights file {path} does not exist')
+    from safetensors.torch import load_file
+
+    try:
+        return load_file(str(path))
+    except Exception as e:
+        raise NeuronConceptsError(f'weights file {path} cannot be loaded ({_one_line(e)})') from None
+
+# %% ../nbs/13_models.ipynb #625dcdf6
+def _load_timm(name: str, weights, seed: int) -> TargetModel:
+    "Build timm model `name` (seeded, RNG-neutral) with weights from timm's download, a file, or none."
+    import timm
+
+    w = 'random' if weights is None else str(weights)
+    if w == 'default':
+        pc = timm.models.get_pretrained_cfg(name)
+        where = pc and (f'https://huggingface.co/{pc.hf_hub_id}' if pc.hf_hub_id else pc.url or pc.file)
+        if not where:
+            raise NeuronConceptsError(
+                f'timm:{name} has no pretrained weights; use --weights random or a checkpoint path'
+            )
+        try:
+            with _seeded(seed):
+                model = timm.create_model(name, pretrained=True)
+        except Exception as e:
+            raise NeuronConceptsError(
+                f'cannot download the timm weights of {name} ({_one_line(e)}); offline, download '
+                f'{where} elsewhere and pass its path: --weights PATH (weights=PATH in Python)'
+            ) from None
+    else:
+        with _seeded(seed):
+            model = timm.create_model(name, pretrained=False)
+        if w != 'random':
+            _fit_state(model, _read_checkpoint(w), f'weights file {w}')
+    tm = TargetModel(f'timm:{name}', None, model, **timm_preprocessing(model))  # identity: the state digest
+    head = get_layer(model, tm.final_layer) if tm.final_layer else None
+    if w == 'random' and isinstance(head, nn.Linear) and not head.weight.any():
+        log.warning('timm:%s starts with a zero head: with random weights Grad-CAM maps are empty', name)
+    return tm
+
 # %% ../nbs/13_models.ipynb #245a9539
 def load_model(
-    spec: str = 'resnet50',  # a preset (`TARGET_MODELS`) or 'torchvision:NAME[:WEIGHTS]'
+    spec: str = 'resnet50',  # a preset (`TARGET_MODELS`), 'torchvision:NAME[:WEIGHTS]' or 'timm:NAME'
     weights='default',  # 'default' (download), 'random', a weights name, or a checkpoint
     device=None,  # where to put the model (default: CPU)
     seed: int = 0,  # seed of random initialisation (the global RNG is left as it was)
 ) -> TargetModel:
-    "Load a preset or any torchvision classifier with its weights and the preprocessing of its weights enum."
+    "Load a preset, any torchvision classifier or any timm model, with its weights and its preprocessing."
     kind, name, wname = _parse_spec(spec)
     if kind == 'preset':
         tm = load_target(name, weights, seed=seed)
+    elif kind == 'timm':
+        tm = _load_timm(name, weights, seed)
     else:
         tm = _load_torchvision(name, wname, weights, seed)
     if device is not None:

@@ -50,7 +50,8 @@ class RunConfig:
 
     probe: str = opt(None, 'folder of probe images, searched recursively (default: the bundled probe set)')
     model: object = opt(
-        'resnet50', "target model: a preset, torchvision:NAME[:WEIGHTS], or (in Python) any nn.Module"
+        'resnet50',
+        "target model: a preset, torchvision:NAME[:WEIGHTS], timm:NAME, or (in Python) any nn.Module",
     )
     weights: str = opt('default', 'target weights: default, random, or a checkpoint path')
     layers: tuple = opt(

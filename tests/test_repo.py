@@ -68,3 +68,21 @@ def test_every_export_has_its_test_next_to_it():
             nxt = ''.join(cells[j]['source']) if j < len(cells) else ''
             if j >= len(cells) or nxt.startswith(('#| export', '#| hide')): lonely.append(f'{p.name}: {first[:70]}')
     assert not lonely, '\n'.join(lonely)
+
+
+def test_licence_files():
+    "LICENSE is the Apache License 2.0 as apache.org publishes it; NOTICE carries the bundled data's notices."
+    import configparser, hashlib
+    cfg = configparser.ConfigParser(delimiters=['='])
+    cfg.read(ROOT / 'settings.ini', encoding='utf-8')
+    assert cfg['DEFAULT']['license'] == 'apache2'
+    text = (ROOT / 'LICENSE').read_bytes()
+    assert hashlib.md5(text).hexdigest() == '3b83ef96387f14655fc854ddc3c6bd57', 'not the canonical LICENSE-2.0.txt'
+    words = lambda t: ' '.join(t.split())   # the same text, whatever its line breaks
+    notice = words((ROOT / 'NOTICE').read_text(encoding='utf-8'))
+    data = ROOT / 'neuron_concepts' / 'data' / 'concepts'
+    for part in ((data / 'LICENSE-WWW.txt').read_text(encoding='utf-8'),
+                 (data / 'LICENSE-WordNet.txt').read_text(encoding='utf-8'),
+                 'ImageNet\'s terms of access apply: the images are for non-commercial research and teaching only'):
+        assert words(part) in notice, part[:60]
+    assert 'Copyright (c) 2024 ailab-kyunghee' in (data / 'LICENSE-WWW.txt').read_text(encoding='utf-8')

@@ -4,7 +4,7 @@
 
 # %% ../nbs/15_encoders.ipynb #5e718add
 from __future__ import annotations
-import hashlib, io, logging, re, warnings, zipfile
+import hashlib, inspect, io, logging, re, warnings, zipfile
 from pathlib import Path
 from unittest import mock
 
@@ -29,6 +29,7 @@ from neuron_concepts.models import (
 )
 from .crop import Crops, original_crop
 from .cache import config_key, load_cached, cache_put
+from .tokenizer import fast_tokenizer, cached_tokens
 
 log = logging.getLogger(__name__)
 
@@ -298,7 +299,7 @@ class OpenClipEncoder(ImageTextEncoder):
                 f'the checkpoint on a machine with internet (open_clip caches it under ~/.cache/huggingface) '
                 f'and pass its path: --encoder-weights PATH'
             ) from None
-        return cls(model, preprocess, open_clip.get_tokenizer(name), name, weights, amp=amp)
+        return cls(model, preprocess, fast_tokenizer(open_clip.get_tokenizer(name)), name, weights, amp=amp)
 
     @classmethod
     def tiny(
@@ -313,7 +314,7 @@ class OpenClipEncoder(ImageTextEncoder):
             torch.default_generator.manual_seed(seed)
             model = open_clip.CLIP(embed_dim, vision, text, quick_gelu=quick_gelu)
         pre = open_clip.image_transform(image_size, is_train=False)
-        tokenizer = open_clip.get_tokenizer('ViT-B-32')
+        tokenizer = fast_tokenizer(open_clip.get_tokenizer('ViT-B-32'))
         return cls(model, pre, tokenizer, 'tiny-clip', f'random-seed{seed}', amp=amp)
 
     def config(self):
@@ -438,16 +439,21 @@ class OpenClipEncoder(ImageTextEncoder):
         truncate: bool = True,
         ranks=None,  # `distributed.Ranks`: the batches dealt out to the processes, then gathered
         share_prefix: bool = None,  # the tokens a batch's texts share at the start encoded once
+        token_cache=None,  # a folder: the texts' tokens cached there, keyed by the tokenizer
     ):
         "Normalised text features, one row per text; each distinct text encoded once, at its shortest length."
         texts = list(texts)
         uniq = list(dict.fromkeys(texts))
-        if ranks is not None and ranks.active:  # each process tokenizes a share of the texts
-            parts = ranks.gather(token_share(self.tokenizer, uniq, ranks.rank, ranks.world))
+        several = ranks is not None and ranks.active
+
+        def tokenize(texts):
+            if not several:
+                return self.tokenizer(texts)
+            parts = ranks.gather(token_share(self.tokenizer, texts, ranks.rank, ranks.world))  # a share each
             width = getattr(self.tokenizer, 'context_length', None) or max(p.shape[1] for p in parts)
-            tokens = token_join(parts, len(uniq), width)
-        else:
-            tokens = self.tokenizer(uniq)
+            return token_join(parts, len(texts), width)
+
+        tokens = cached_tokens(self.tokenizer, uniq, token_cache, tokenize, ranks.first if several else None)
         short = truncate and self._causal()
         encode = self.encode_tokens
         if short and (self.share_prefix if share_prefix is None else share_prefix) and self._plain_blocks():
@@ -475,11 +481,11 @@ class OpenClipEncoder(ImageTextEncoder):
                 else:
                     f = self.model.encode_text(tok)
                 f = F.normalize(f.float(), dim=-1).cpu()
-                if ranks is not None and ranks.active:
+                if several:
                     done.append((sel, f))
                 else:
                     put(sel, f)
-        if ranks is not None and ranks.active:
+        if several:
             for sel, f in (x for got in ranks.gather(done) for x in got):
                 put(sel, f)
         pos = {t: i for i, t in enumerate(uniq)}
@@ -698,7 +704,10 @@ def concept_features(
     if hit is not None:
         log.info('text features read from cache %s', path.name)
         return hit['concepts'], hit['base'], True
-    feats = encoder.encode_texts(prompts + [base], batch_size=batch_size, progress=progress, ranks=ranks)
+    kw = dict(batch_size=batch_size, progress=progress, ranks=ranks)
+    if 'token_cache' in inspect.signature(encoder.encode_texts).parameters:  # tokens beside the features
+        kw['token_cache'] = cache_dir
+    feats = encoder.encode_texts(prompts + [base], **kw)
     data = dict(concepts=feats[:-1].contiguous(), base=feats[-1].clone())
     if path is not None:
         cache_put(path, cfg, data)

@@ -11,13 +11,13 @@ _WHERE = dict(  # name -> the module that defines it
     ProbeSet='probe', load_model='models', wrap_model='models', TargetModel='models', load_encoder='encoders',
     explain='pipeline', run='pipeline', RunConfig='config', Explanation='pipeline', RunResult='pipeline',
     demo_config='config', write_outputs='outputs', evaluate_run='eval', explain_prediction='importance',
-    class_importance='importance', write_report='report',
+    class_importance='importance', write_report='report', faithfulness='faithfulness',
 )
 
 __all__ = ['explain', 'run', 'RunConfig', 'Explanation', 'RunResult', 'demo_config', 'read_probe', 'ProbeSet',
            'load_model', 'wrap_model', 'TargetModel', 'load_encoder', 'load_concepts', 'ConceptSet',
            'write_outputs', 'evaluate_run', 'explain_prediction', 'class_importance', 'write_report',
-           'NeuronConceptsError']
+           'faithfulness', 'NeuronConceptsError']
 
 
 def __getattr__(name):

@@ -381,7 +381,8 @@ def layer_concepts(
         if hasattr(run, 'layers'):
             done = list(run.layers)
         else:
-            done = list(json.loads((Path(run) / 'config.json').read_text(encoding='utf-8')).get('layers') or [])
+            saved = json.loads((Path(run) / 'config.json').read_text(encoding='utf-8'))
+            done = list(saved.get('layers') or [])
         log.info(
             'layer %s is not in the run (it explained %s): computing the %s concepts of %s now '
             '(their activations over the probe set and their top images\' features; crops and text '

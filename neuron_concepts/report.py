@@ -85,6 +85,8 @@ def _thumb(root: Path, image: str, box, resize: int, crop: int, out: Path, size:
     "Write the thumbnail of one crop (once) and return its file name; a name outside `root` is refused."
     if not _safe_name(image):
         raise NeuronConceptsError(f'image name {image!r} points outside the probe folder')
+    if box is not None and not (box[2] - box[0] == crop == box[3] - box[1] and min(box) >= 0):
+        raise NeuronConceptsError(f'{box} is not a {crop} x {crop} crop box')
     st = os.stat(root / image)
     what = f'{root}|{image}|{st.st_size}|{st.st_mtime_ns}|{box}|{resize}|{crop}|{size}'
     name = hashlib.sha1(what.encode()).hexdigest()[:16] + '.jpg'
@@ -222,8 +224,10 @@ def write_report(
     tgt = cfg.get('target') if isinstance(cfg.get('target'), dict) else {}
     try:
         resize, crop = int(tgt.get('resize') or RESIZE), int(tgt.get('crop') or CROP)
-    except (TypeError, ValueError):
-        bad = f'{run_dir}/config.json: the target\'s resize and crop are not numbers'
+        if not 0 < crop <= resize <= 8192:
+            raise ValueError(resize, crop)
+    except (TypeError, ValueError, OverflowError):
+        bad = f'{run_dir}/config.json: the target\'s resize and crop are not sizes'
         raise NeuronConceptsError(bad) from None
     final = cfg.get('final_layer')
     gt = ground_truth() if cfg.get('n_classes') == 1000 else None  # final-layer unit i is ImageNet class i

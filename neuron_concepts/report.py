@@ -32,16 +32,20 @@ def read_faithfulness(run_dir) -> dict:
     f = Path(run_dir) / 'faithfulness.csv'
     if not f.is_file():
         return {}
-    with open(f, newline='', encoding='utf-8') as fh:
-        rows = [r for r in csv.DictReader(fh) if r['baseline'] == '' and r['target'] == 'top']
+    cols = ['baseline', 'target', 'split', 'layer', 'unit', 'method', 'concept', 'n_positive', *METRICS]
+    rows = read_table(f, cols, ints=['unit', 'n_positive'])  # text unescaped; a bad file is one line
+    rows = [r for r in rows if r['baseline'] == '' and r['target'] == 'top']
     split = 'heldout' if any(r['split'] == 'heldout' for r in rows) else 'all'
     out = {}
     for r in rows:
         if r['split'] != split:
             continue
-        v = {k: float(r[k]) if r[k] else None for k in METRICS}
-        out.setdefault((r['layer'], int(r['unit'])), {})[r['method']] = dict(
-            v, split=split, n_positive=int(r['n_positive']), concept=r['concept'])
+        try:
+            v = {k: float(r[k]) if r[k] else None for k in METRICS}
+        except ValueError as e:
+            raise NeuronConceptsError(f'{f}: a metric that is not a number ({e})') from None
+        out.setdefault((r['layer'], r['unit']), {})[r['method']] = dict(
+            v, split=split, n_positive=r['n_positive'], concept=r['concept'])
     return out
 
 # %% ../nbs/21_report.ipynb #502b5594

@@ -214,8 +214,12 @@ def write_report(
     opt = lambda vals: ''.join(f'<option value="{_e(v)}">{_e(label)}</option>' for v, label in vals)
     title = f'{rc.get("model", "model")} · {", ".join(layers)}'
     note = f'<p class="note">{_e(cfg["note"])}</p>' if cfg.get('note') else ''
+    st = cfg.get('setting') or {}  # which setting ran: a preset, the one it matches, or its own
+    changed = f' (changed: {", ".join(st["changed"])})' if st.get('changed') else ''
+    setting = f'setting {st["name"]}{changed}: {st.get("description", "")} · ' if st.get('name') else ''
     summary = (
-        f'{len(data["units"])} units · methods {", ".join(methods)} · concepts {rc.get("concepts", "")} · '
+        setting
+        + f'{len(data["units"])} units · methods {", ".join(methods)} · concepts {rc.get("concepts", "")} · '
         f'k = {rc.get("k", "")} · encoder {(cfg.get("encoder") or {}).get("encoder", rc.get("encoder", ""))}'
     )
     page = f'''<!DOCTYPE html>

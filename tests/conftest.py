@@ -1,5 +1,5 @@
 """Test session set-up: every cache a test could write goes to a temporary folder, never the user's home."""
-import os, tempfile
+import os, shutil, subprocess, sys, tempfile
 from pathlib import Path
 
 import pytest
@@ -21,3 +21,66 @@ def pytest_configure(config):
 def fast_tier(request) -> bool:
     "True when the run deselects slow tests (`-m \"not slow\"`): notebooks then skip their `#| slow` cells."
     return 'not slow' in (request.config.getoption('-m') or '')
+
+
+# Headless Chromium for the browser tests (the report, the explorer, the docs site): Debian's `chromium` and
+# `chromium-driver`. The test command sets them up itself: installed with apt when missing and allowed (root, or
+# sudo without a password), else every browser test fails with one line saying what to install.
+BROWSER_PACKAGES = ('chromium', 'chromium-driver')
+BROWSER_HINT = 'apt-get install chromium chromium-driver (Debian/Ubuntu; as root)'
+
+
+def browser_paths() -> tuple:
+    "(Chromium, chromedriver) as found on the PATH; None for a missing one."
+    return shutil.which('chromium') or shutil.which('chromium-browser'), shutil.which('chromedriver')
+
+
+def install_browser(run=subprocess.run, euid=None) -> str:
+    "Install Chromium and its driver with apt when allowed; '' on success, else the reason in a few words."
+    if not shutil.which('apt-get'):
+        return 'no apt-get on this machine'
+    euid = os.geteuid() if euid is None else euid
+    if euid == 0:
+        sudo = []
+    elif shutil.which('sudo') and run(['sudo', '-n', 'true'], capture_output=True).returncode == 0:
+        sudo = ['sudo', '-n']
+    else:
+        return 'not root, and no sudo without a password'
+    env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
+    for cmd in (['apt-get', 'update', '-q'],
+                ['apt-get', 'install', '-y', '-q', '--no-install-recommends', *BROWSER_PACKAGES]):
+        r = run(sudo + cmd, capture_output=True, text=True, env=env)
+        if r.returncode != 0:
+            lines = [l for l in (r.stderr or r.stdout or '').splitlines() if l.strip()]
+            return f'{" ".join(cmd[:2])} failed: {lines[-1] if lines else r.returncode}'
+    return ''
+
+
+@pytest.fixture(scope='session')
+def chromium() -> tuple:
+    "(Chromium, chromedriver) paths, installed on first use when missing; fails in one line when it cannot."
+    paths = browser_paths()
+    if not all(paths):
+        sys.stderr.write('\ninstalling chromium and chromium-driver for the browser tests (apt-get) ...\n')
+        why = install_browser()
+        paths = browser_paths()
+        if not all(paths):
+            pytest.fail(f'the browser tests need Chromium and its driver ({why or "not found after installing"}): '
+                        f'{BROWSER_HINT}', pytrace=False)
+    return paths
+
+
+def chrome(paths, size='1280,900'):
+    "A headless Chromium driven by Selenium through the given chromedriver (Selenium Manager never downloads)."
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = paths[0]
+    for a in ('--headless=new', '--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu',
+              f'--window-size={size}'):
+        opts.add_argument(a)
+    opts.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
+    d = webdriver.Chrome(service=Service(paths[1]), options=opts)
+    d.set_page_load_timeout(120)
+    return d

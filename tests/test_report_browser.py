@@ -1,6 +1,7 @@
 """The run report in a real browser: headless Chromium (Debian's `chromium` and `chromium-driver`) opens the page.
 
-These tests fail, never skip, when the browser or its driver is missing: `.ci/run` installs both."""
+These tests fail, never skip, when the browser or its driver is missing and cannot be installed: the `chromium`
+fixture of tests/conftest.py installs both with apt when it can."""
 import csv, json, shutil, subprocess, time
 from html.parser import HTMLParser
 from pathlib import Path
@@ -33,23 +34,11 @@ def parse(page: Path) -> Units:
 
 
 @pytest.fixture(scope='module')
-def browser():
-    "Headless Chromium through Debian's chromedriver (found on PATH; Selenium Manager never downloads)."
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+def browser(chromium):
+    "Headless Chromium through Debian's chromedriver (set up by tests/conftest.py; Selenium never downloads)."
+    from conftest import chrome
 
-    chromium = shutil.which('chromium') or shutil.which('chromium-browser')
-    driver_path = shutil.which('chromedriver')
-    if not chromium or not driver_path:
-        pytest.fail('chromium and chromedriver are needed (apt-get install chromium chromium-driver)')
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = chromium
-    for a in ('--headless=new', '--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu',
-              '--window-size=1280,900'):
-        opts.add_argument(a)
-    opts.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
-    d = webdriver.Chrome(service=Service(driver_path), options=opts)
-    d.set_page_load_timeout(120)
+    d = chrome(chromium)
     yield d
     d.quit()
 

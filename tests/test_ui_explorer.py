@@ -5,8 +5,9 @@ and its own configuration, runtime, data and settings folders, opens `05_ablatio
 the explorer needs (the lesson's fast cells above it, the demo run and the explorer's own cell; not the table and
 sweeps in between), then changes the unit and the layer in the explorer's drop-downs and checks that the images and
 the concepts shown change. It saves a screenshot (to `$NEURON_CONCEPTS_SCREENSHOTS` when set, else the test's
-temporary folder). Without Chromium and chromedriver it fails: they are part of the test set-up
-(`apt-get install chromium chromium-driver` on Debian), never downloaded by Selenium.
+temporary folder). Chromium and chromedriver are part of the test set-up: the `chromium` fixture of tests/conftest.py
+installs Debian's packages with apt when they are missing and it can, else the test fails in one line saying what to
+install; Selenium never downloads a browser.
 """
 import json, os, secrets, shutil, socket, subprocess, sys, time, urllib.request
 from pathlib import Path
@@ -75,14 +76,12 @@ def _stop_lab(proc: subprocess.Popen, port: int, token: str):
         proc.wait(30)
 
 
-def _browser():
+def _browser(paths):
+    "Headless Chromium, from the `chromium` fixture's (browser, driver) paths (installed by the test set-up)."
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    chromium = shutil.which('chromium') or shutil.which('chromium-browser')
-    driver = shutil.which('chromedriver')
-    assert chromium and driver, ('the browser test needs Chromium and its driver on the PATH '
-                                 '(Debian: apt-get install chromium chromium-driver)')
+    chromium, driver = paths
     opts = webdriver.ChromeOptions()
     opts.binary_location = chromium
     for a in ('--headless=new', '--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--window-size=1500,1300',
@@ -138,7 +137,7 @@ def _wait(fn, timeout, what, poll=1.0):
     raise AssertionError(f'timed out after {timeout} s waiting for {what}')
 
 
-def test_explorer_in_jupyterlab(tmp_path):
+def test_explorer_in_jupyterlab(tmp_path, chromium):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
     from neuron_concepts.lessons import write_lessons
@@ -148,7 +147,7 @@ def test_explorer_in_jupyterlab(tmp_path):
     nb = nbdir / '05_ablation.ipynb'
     indices = _cells_to_run(nb)
     port, token = _free_port(), secrets.token_hex(16)
-    driver = _browser()  # first: a missing browser fails before anything starts
+    driver = _browser(chromium)  # first: a missing browser fails before anything starts
     lab = _start_lab(nbdir, tmp_path / 'jupyter', port, token)
     shot = Path(os.environ.get('NEURON_CONCEPTS_SCREENSHOTS') or tmp_path) / 'explorer-jupyterlab.png'
     try:

@@ -672,7 +672,9 @@ def run_setting(cfg: RunConfig) -> dict:
         mine = getattr(c, k)
         if k == 'methods':
             return tuple(parse_methods(v)) != tuple(mine)
-        return not isinstance(mine, str) or mine != v  # a model object is no preset's
+        if k == 'model' and not isinstance(mine, str):
+            return True  # a model object is no preset's
+        return mine != v
 
     if c.preset is not None:
         name = c.preset

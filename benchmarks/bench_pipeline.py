@@ -15,14 +15,21 @@ method (Grad-CAM crop + t-vMF), k = 40. One process measures, side by side:
   one inference-mode forward of the target model over the resized images (what Grad-CAM needs at the least),
   one over the crops, the CLIP image tower on the distinct representative images, and the CLIP text tower on
   the concept prompts at their shortest exact context, the tokens the prompts start with encoded once per
-  batch. `ratio_to_floor` is against it; the old floor, which timed pytorch-grad-cam's own pass (forward and a
+  batch, plus the fastest tokenization of the prompts measured (below). `ratio_to_floor` is against it; the old floor, which timed pytorch-grad-cam's own pass (forward and a
   backward through the whole network) instead of the first forward, and the text tower on every token of each
   prompt, is reported too (`old_floor_seconds`, `ratio_to_old_floor`), and `gradcam_over_forward` is the
   pipeline's Grad-CAM stage, which now also runs the activation pass on the crops it cuts, over the two
   inference forwards of the same images (resized images and crops);
 * the previous design: the same cold run with Grad-CAM's backward through the whole network, as
   pytorch-grad-cam runs when used as it is, each image decoded again for the activation pass, and every
-  token of each prompt through the text tower (`previous_design`, `speedup_vs_previous`; `--skip-previous` leaves it out);
+  token of each prompt through the text tower, and open_clip's own tokenizer (`previous_design`,
+  `speedup_vs_previous`; `--skip-previous` leaves it out);
+* tokenization apart: the distinct prompts tokenized by open_clip's tokenizer (`text.tokenize_previous_seconds`),
+  by it in one worker process per CPU (`text.tokenize_workers_seconds`) and by the fast tokenizer
+  (`text.tokenize_seconds`, with building its Rust tokenizer), each from a fresh tokenizer, the ids compared;
+  `text.tokenize_speedup` is open_clip's seconds over the fast one's. Then the cold text stage
+  (`concept_features` on an empty cache, after an untimed text pass over ImageNet's class names) with the fast
+  tokenizer and then with open_clip's: `text.stage_ratio`, and whether the features are the same bits;
 * a naive pipeline in WWW's style: one image at a time through Grad-CAM and the model, one CLIP image
   encoding per (unit, image) pair, one prompt at a time at CLIP's full 77-token context, scores per unit and
   image. It is timed on subsets and extrapolated (said so in the JSON);
@@ -35,6 +42,8 @@ method (Grad-CAM crop + t-vMF), k = 40. One process measures, side by side:
 * CLIP-Dissect's soft-WPMI (key `soft_wpmi`): on random activations of 1,000 units over the probe's number of
   images and random unit-norm features of the concept set's size, its seconds and peak RSS, and the ratio to
   the bare image-concept matrix multiply alone (`--only-dissect` measures only this, in seconds).
+
+`--only-text` measures only the tokenization and cold text stage figures (key `text`), in one run.
 
 `--scale` runs the scale series instead (see `scale_series`): synthetic probe folders of 10,000 and 100,000
 32 x 32 images, a tiny model with a 2,048-unit layer, Grad-CAM + t-vMF, k = 40; peak RSS and seconds per size,
@@ -88,6 +97,51 @@ def bench_soft_wpmi(n_images: int, n_concepts: int, units: int = 1000, dim: int 
                 peak_rss_before_gb=round(rss0, 3), scores_gb=round(S.numel() * S.element_size() / 1e9, 3))
 
 
+def _open_clip_tokenize(texts: list) -> np.ndarray:
+    "open_clip's own CLIP tokenizer (a fresh one) on `texts`, in a worker process."
+    import open_clip
+    return open_clip.get_tokenizer('ViT-B-32')(texts).numpy()
+
+
+def tokenize_in_workers(texts: list, workers: int) -> torch.Tensor:
+    "open_clip's tokenizer in `workers` forked processes, one share of the texts each, joined in order."
+    import multiprocessing as mp
+    n = -(-len(texts) // workers)
+    with mp.get_context('fork').Pool(workers) as pool:
+        parts = pool.map(_open_clip_tokenize, [texts[j:j + n] for j in range(0, len(texts), n)])
+    return torch.from_numpy(np.concatenate(parts))
+
+
+def bench_tokenize_and_text(words: list, dev, work: Path, workers: int = None) -> dict:
+    """Tokenizing the concept prompts three ways (open_clip's tokenizer, it in worker processes, the fast one),
+    and the cold text stage (`concept_features` on an empty cache) with the fast tokenizer and with open_clip's."""
+    import open_clip
+    from neuron_concepts.encoders import concept_features, TEMPLATE, BASE_TEMPLATE
+    from neuron_concepts.tokenizer import FastClipTokenizer
+    texts = list(dict.fromkeys([TEMPLATE.format(w) for w in words] + [BASE_TEMPLATE]))   # what the stage tokenizes
+    workers = workers or os.cpu_count()
+    clip_tok = lambda: open_clip.get_tokenizer('ViT-B-32')   # a fresh one each time: no word cached yet
+    slow = clip_tok()
+    ref, t_slow = timed(lambda: slow(texts))
+    fast = FastClipTokenizer(clip_tok())
+    got, t_fast = timed(lambda: fast(texts))   # with building its Rust tokenizer on the first call
+    par, t_par = timed(lambda: tokenize_in_workers(texts, workers))
+    enc = OpenClipEncoder.from_pretrained('ViT-B-32', None, device=dev)
+    concept_features(enc, load_concepts('imagenet').words, progress=False)   # untimed: the text tower's first run
+    enc.tokenizer = FastClipTokenizer(clip_tok())
+    new, t_stage = timed(lambda: concept_features(enc, words, cache_dir=work / 'cache-text', progress=False))
+    enc.tokenizer = clip_tok()   # the previous path: the same stage with open_clip's tokenizer
+    old, t_prev = timed(lambda: concept_features(enc, words, cache_dir=work / 'cache-text-previous', progress=False))
+    return dict(prompts=len(texts), tokenize_seconds=round(t_fast, 3), tokenize_previous_seconds=round(t_slow, 2),
+                tokenize_workers_seconds=round(t_par, 2), tokenize_workers=workers,
+                tokenize_speedup=round(t_slow / t_fast, 1), tokenize_workers_speedup=round(t_slow / t_par, 2),
+                tokenize_same_ids=bool(torch.equal(got, ref)), tokenize_workers_same_ids=bool(torch.equal(par, ref)),
+                tokenize_fallbacks=fast.fallbacks, tokenize_fastest_seconds=round(min(t_fast, t_par, t_slow), 3),
+                stage_seconds=round(t_stage, 2), stage_previous_seconds=round(t_prev, 2),
+                stage_ratio=round(t_stage / t_prev, 3),
+                stage_same_features=bool(torch.equal(new[0], old[0]) and torch.equal(new[1], old[1])))
+
+
 def concepts_of(r) -> dict:
     "Per method, per unit: the selected concepts in order, without their scores."
     return {m: [[j for j, _ in s] for s in sel] for m, sel in r.selections.items()}
@@ -132,6 +186,8 @@ def main():
                     help='do not time the previous design (Grad-CAM backward through the whole network) cold')
     ap.add_argument('--work', default=None, help='folder for the probe subset and caches (default: a temporary one)')
     ap.add_argument('--only-dissect', action='store_true', help='measure only soft-WPMI (random inputs; key soft_wpmi)')
+    ap.add_argument('--only-text', action='store_true',
+                    help='measure only tokenization and the cold text stage, fast against previous (key text)')
     ap.add_argument('--scale', action='store_true', help='run the scale series instead (see scale_series)')
     ap.add_argument('--scale-sizes', default='10000,100000', help='probe-set sizes of the scale series')
     ap.add_argument('--scale-one', type=int, default=None, help=argparse.SUPPRESS)  # one size, in a child
@@ -149,6 +205,18 @@ def main():
         return
     if a.scale or a.scale_one:
         return scale_series(a)
+    if a.only_text:
+        torch.manual_seed(0)
+        text = bench_tokenize_and_text(load_concepts(a.concepts).words, torch.device(a.device),
+                                       Path(a.work or tempfile.mkdtemp(prefix='nc-bench-text-')))
+        targets = dict(tokenize_speedup=text['tokenize_speedup'] >= 10, stage_ratio=text['stage_ratio'] <= 0.8,
+                       same_ids=text['tokenize_same_ids'] and text['tokenize_workers_same_ids'],
+                       same_features=text['stage_same_features'])
+        sys.stderr.write('\n'.join(f'{k}: {"met" if v else "NOT met"}' for k, v in targets.items()) + '\n')
+        print(json.dumps(dict(text=text, concept_set=a.concepts, device=a.device, torch=torch.__version__,
+                              threads=torch.get_num_threads(), machine=f'{platform.machine()}, {os.cpu_count()} cpus',
+                              targets_met=targets)))
+        return
     torch.manual_seed(0)
     dev = torch.device(a.device)
     work = Path(a.work or tempfile.mkdtemp(prefix='nc-bench-'))
@@ -195,7 +263,8 @@ def main():
 
         with unittest.mock.patch('neuron_concepts.crop.head_only_backward', lambda *a: contextlib.nullcontext()), \
                 unittest.mock.patch('neuron_concepts.pipeline.record_gradcam_activations', two_passes), \
-                unittest.mock.patch.object(OpenClipEncoder, 'share_prefix', False):
+                unittest.mock.patch.object(OpenClipEncoder, 'share_prefix', False), \
+                unittest.mock.patch('neuron_concepts.encoders.fast_tokenizer', lambda tok: tok):
             prev, t_prev = timed(lambda: run(RunConfig(**dict(cfg, cache_dir=str(work / 'cache-previous'))),
                                              progress=False)['fc'])
         out['previous_design'] = dict(seconds=round(t_prev, 2), crops_gradcam=prev.info['seconds']['crops_gradcam'],
@@ -205,6 +274,9 @@ def main():
     reps = res.reps['gradcam'][0]
     uniq = np.unique(reps)
     out['distinct_representative_images'] = int(len(uniq))
+
+    # ---------------------------------------------------------------- tokenizing, and the cold text stage, two ways
+    text_cold = bench_tokenize_and_text(words, dev, work)
 
     # ---------------------------------------------------------------- the floor: model passes alone
     target = load_target('resnet50', 'random', device=dev)
@@ -247,8 +319,10 @@ def main():
             for b in batches: encode(b)
         sync(dev)
     _, floor['clip_text_pass'] = timed(lambda: text_all(enc.encode_tokens_shared))
+    floor['tokenize'] = text_cold['tokenize_fastest_seconds']   # the fastest of the three tokenizations measured
     _, old_text = timed(lambda: text_all(enc.encode_tokens))
-    old_floor = dict(gradcam_pass=old_gradcam, **{k: v for k, v in floor.items() if k not in ('forward_resized', 'clip_text_pass')},
+    old_floor = dict(gradcam_pass=old_gradcam,
+                     **{k: v for k, v in floor.items() if k not in ('forward_resized', 'clip_text_pass', 'tokenize')},
                      clip_text_pass=old_text)
     floor, old_floor = ({k: round(v, 2) for k, v in f.items()} for f in (floor, old_floor))
     for f in (floor, old_floor): f['total'] = round(sum(f.values()), 2)
@@ -277,7 +351,7 @@ def main():
                        full_context_seconds=round(t_full, 2), speedup=round(t_full / t_fast, 2),
                        shared_prefix_speedup=round(t_plain / t_fast, 2), max_abs_diff=float((fast - ref).abs().max()),
                        max_abs_diff_shortest_context=float((plain - ref).abs().max()),
-                       mean_context=float(lens.mean()), max_context=int(lens.max()))
+                       mean_context=float(lens.mean()), max_context=int(lens.max()), **text_cold)
 
     # ---------------------------------------------------------------- naive WWW-style pipeline (subsets, extrapolated)
     naive, n_img = {}, min(a.naive_images, len(imgs))
@@ -363,7 +437,9 @@ def main():
                    gradcam_over_forward=out['gradcam_over_forward'] <= 1.3,
                    **({'speedup_vs_previous': out['speedup_vs_previous'] >= 1.5} if 'speedup_vs_previous' in out else {}),
                    peak_rss=out['peak_rss_gb'] <= 6, text_speedup=out['text']['speedup'] >= 4,
-                   text_equal=out['text']['max_abs_diff'] <= 1e-5, warm_text_cache_skips=out['second_run']['text_features'] == 'reused')
+                   text_equal=out['text']['max_abs_diff'] <= 1e-5, warm_text_cache_skips=out['second_run']['text_features'] == 'reused',
+                   tokenize_speedup=text_cold['tokenize_speedup'] >= 10, text_stage_ratio=text_cold['stage_ratio'] <= 0.8,
+                   tokenize_same_ids=text_cold['tokenize_same_ids'])
     out['targets_met'] = targets
     sys.stderr.write('\n'.join(f'{k}: {"met" if v else "NOT met"}' for k, v in targets.items()) + '\n')
     print(json.dumps(out))

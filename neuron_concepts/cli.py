@@ -211,6 +211,11 @@ def add_why_parsers(sub):
     p.add_argument('--top', type=int, default=3, help='how many units (default: 3)')
     p.add_argument('--method', default=None, help='whose concepts (default: gradcam-tvmf if the run has it)')
     p.add_argument('--quiet', action='store_true', help='no progress bars')
+    p.add_argument(
+        '--cache-dir',
+        default=None,
+        help="stage cache folder (default: $NEURON_CONCEPTS_CACHE or ~/.cache/..., not the run's)",
+    )
     r = sub.add_parser('report', help="write a run's browsable HTML report, DIR/report.html")
     r.add_argument('dir', help='a run folder')
     r.add_argument('--thumbs', type=int, default=5, help='thumbnails per unit and method (default: 5)')
@@ -226,7 +231,15 @@ def why_main(a) -> int:
     import matplotlib.pyplot as plt
     from neuron_concepts.importance import explain_prediction
 
-    pred = explain_prediction(a.image, a.run, layer=a.layer, top=a.top, method=a.method, progress=not a.quiet)
+    pred = explain_prediction(
+        a.image,
+        a.run,
+        layer=a.layer,
+        top=a.top,
+        method=a.method,
+        progress=not a.quiet,
+        cache_dir=getattr(a, 'cache_dir', None),
+    )
     out = Path(a.out) if a.out else Path(a.run) / f'why-{Path(a.image).stem}.jpg'
     fig = pred.figure()
     try:

@@ -4,8 +4,9 @@
 
 # %% ../nbs/15_encoders.ipynb #5e718add
 from __future__ import annotations
-import hashlib, io, logging, re, warnings, zipfile
+import hashlib, inspect, io, logging, re, warnings, zipfile
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import torch
@@ -28,15 +29,17 @@ from neuron_concepts.models import (
 )
 from .crop import Crops, original_crop
 from .cache import config_key, load_cached, cache_put
+from .tokenizer import fast_tokenizer, cached_tokens
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
 __all__ = ['log', 'DEFAULT_CLIP_TAG', 'TEMPLATE', 'BASE_TEMPLATE', 'ENCODERS', 'ImageTextEncoder', 'quick_gelu_tags',
            'tag_quick_gelu', 'config_quick_gelu', 'file_sha256', 'checkpoint_id', 'is_torchscript_archive',
-           'checkpoint_quick_gelu', 'model_activation', 'resolve_clip_weights', 'token_share', 'token_join',
-           'OpenClipEncoder', 'load_minilm', 'MiniLMText', 'ConSEEncoder', 'check_jpeg_quality', 'jpeg_reencode',
-           'encoder_view', 'encode_images', 'concept_features', 'amp_for_device', 'open_clip_spec', 'load_encoder']
+           'checkpoint_quick_gelu', 'model_activation', 'resolve_clip_weights', 'create_open_clip', 'token_share',
+           'token_join', 'OpenClipEncoder', 'load_minilm', 'MiniLMText', 'ConSEEncoder', 'check_jpeg_quality',
+           'jpeg_reencode', 'encoder_view', 'encode_images', 'concept_features', 'amp_for_device', 'open_clip_spec',
+           'load_encoder']
 
 # %% ../nbs/15_encoders.ipynb #7838cc8f
 class ImageTextEncoder:
@@ -109,13 +112,13 @@ def checkpoint_id(path, sha256: str = None) -> str:
 
 # %% ../nbs/15_encoders.ipynb #560824ed
 def is_torchscript_archive(path) -> bool:
-    "Whether `path` is a TorchScript archive (the format of OpenAI's CLIP release), not a pickled state dict."
+    "Whether `path` is a TorchScript archive by torch's own rule (a `constants.pkl` record), not a pickle."
     try:
-        with zipfile.ZipFile(path) as z:
-            names = z.namelist()
-    except (zipfile.BadZipFile, OSError):
+        if not zipfile.is_zipfile(path):
+            return False
+        return 'constants.pkl' in torch._C.PyTorchFileReader(str(path)).get_all_records()
+    except Exception:  # not an archive torch can open
         return False
-    return any(n.endswith('/constants.pkl') or '/code/' in n for n in names)
 
 # %% ../nbs/15_encoders.ipynb #5afcb16e
 DEFAULT_CLIP_TAG = 'openai'  # the weights `load_encoder` uses by default
@@ -218,13 +221,28 @@ def resolve_clip_weights(
             )
         else:
             q = bool(quick_gelu)
-        if is_torchscript_archive(p):
-            kw['weights_only'] = False  # how open_clip reads a TorchScript archive
     if q and not config_quick_gelu(name):
         kw['force_quick_gelu'] = True
     elif not q and config_quick_gelu(name):
         kw['quick_gelu'] = False
     return weights, q, kw
+
+# %% ../nbs/15_encoders.ipynb #d726c632
+def create_open_clip(name: str, pretrained=None, device=None, kw: dict = None) -> tuple:
+    "open_clip's (model, train transform, preprocess): TorchScript by `torch.jit.load`, else weights_only."
+    import open_clip
+    from open_clip import factory
+
+    kw = dict(kw or {}, weights_only=True)
+    if pretrained is None or not is_torchscript_archive(pretrained):
+        return open_clip.create_model_and_transforms(name, pretrained=pretrained, device=device, **kw)
+    with warnings.catch_warnings():
+        warnings.filterwarnings('ignore', message='.*torch.jit.load. is deprecated')
+        sd = torch.jit.load(str(pretrained), map_location='cpu').state_dict()
+    for k in ('input_resolution', 'context_length', 'vocab_size'):  # what open_clip drops from OpenAI's
+        sd.pop(k, None)
+    with mock.patch.object(factory, 'load_state_dict', lambda *a, **k: dict(sd)):
+        return open_clip.create_model_and_transforms(name, pretrained=pretrained, device=device, **kw)
 
 # %% ../nbs/15_encoders.ipynb #38bd7b8f
 def token_share(tokenizer, texts: list, rank: int = 0, world: int = 1) -> torch.Tensor:
@@ -274,19 +292,14 @@ class OpenClipEncoder(ImageTextEncoder):
             with warnings.catch_warnings(), torch.random.fork_rng(devices=[]):
                 torch.default_generator.manual_seed(seed)  # seeds random weights, not the caller's RNG
                 warnings.filterwarnings('ignore', message='QuickGELU mismatch')  # decided and logged already
-                if kw.get('weights_only') is False:  # OpenAI's TorchScript release: torch.jit.load
-                    warnings.filterwarnings('ignore', message='.*TorchScript archive')
-                    warnings.filterwarnings('ignore', message='.*torch.jit.load. is deprecated')
-                model, _, preprocess = open_clip.create_model_and_transforms(
-                    name, pretrained=p, device=device, **kw
-                )
+                model, _, preprocess = create_open_clip(name, p, device, kw)
         except Exception as e:
             raise NeuronConceptsError(
                 f'cannot load open_clip {name} weights {p!r} ({type(e).__name__}: {e}). Offline, download '
                 f'the checkpoint on a machine with internet (open_clip caches it under ~/.cache/huggingface) '
                 f'and pass its path: --encoder-weights PATH'
             ) from None
-        return cls(model, preprocess, open_clip.get_tokenizer(name), name, weights, amp=amp)
+        return cls(model, preprocess, fast_tokenizer(open_clip.get_tokenizer(name)), name, weights, amp=amp)
 
     @classmethod
     def tiny(
@@ -301,7 +314,7 @@ class OpenClipEncoder(ImageTextEncoder):
             torch.default_generator.manual_seed(seed)
             model = open_clip.CLIP(embed_dim, vision, text, quick_gelu=quick_gelu)
         pre = open_clip.image_transform(image_size, is_train=False)
-        tokenizer = open_clip.get_tokenizer('ViT-B-32')
+        tokenizer = fast_tokenizer(open_clip.get_tokenizer('ViT-B-32'))
         return cls(model, pre, tokenizer, 'tiny-clip', f'random-seed{seed}', amp=amp)
 
     def config(self):
@@ -426,16 +439,21 @@ class OpenClipEncoder(ImageTextEncoder):
         truncate: bool = True,
         ranks=None,  # `distributed.Ranks`: the batches dealt out to the processes, then gathered
         share_prefix: bool = None,  # the tokens a batch's texts share at the start encoded once
+        token_cache=None,  # a folder: the texts' tokens cached there, keyed by the tokenizer
     ):
         "Normalised text features, one row per text; each distinct text encoded once, at its shortest length."
         texts = list(texts)
         uniq = list(dict.fromkeys(texts))
-        if ranks is not None and ranks.active:  # each process tokenizes a share of the texts
-            parts = ranks.gather(token_share(self.tokenizer, uniq, ranks.rank, ranks.world))
+        several = ranks is not None and ranks.active
+
+        def tokenize(texts):
+            if not several:
+                return self.tokenizer(texts)
+            parts = ranks.gather(token_share(self.tokenizer, texts, ranks.rank, ranks.world))  # a share each
             width = getattr(self.tokenizer, 'context_length', None) or max(p.shape[1] for p in parts)
-            tokens = token_join(parts, len(uniq), width)
-        else:
-            tokens = self.tokenizer(uniq)
+            return token_join(parts, len(texts), width)
+
+        tokens = cached_tokens(self.tokenizer, uniq, token_cache, tokenize, ranks.first if several else None)
         short = truncate and self._causal()
         encode = self.encode_tokens
         if short and (self.share_prefix if share_prefix is None else share_prefix) and self._plain_blocks():
@@ -463,11 +481,11 @@ class OpenClipEncoder(ImageTextEncoder):
                 else:
                     f = self.model.encode_text(tok)
                 f = F.normalize(f.float(), dim=-1).cpu()
-                if ranks is not None and ranks.active:
+                if several:
                     done.append((sel, f))
                 else:
                     put(sel, f)
-        if ranks is not None and ranks.active:
+        if several:
             for sel, f in (x for got in ranks.gather(done) for x in got):
                 put(sel, f)
         pos = {t: i for i, t in enumerate(uniq)}
@@ -686,7 +704,10 @@ def concept_features(
     if hit is not None:
         log.info('text features read from cache %s', path.name)
         return hit['concepts'], hit['base'], True
-    feats = encoder.encode_texts(prompts + [base], batch_size=batch_size, progress=progress, ranks=ranks)
+    kw = dict(batch_size=batch_size, progress=progress, ranks=ranks)
+    if 'token_cache' in inspect.signature(encoder.encode_texts).parameters:  # tokens beside the features
+        kw['token_cache'] = cache_dir
+    feats = encoder.encode_texts(prompts + [base], **kw)
     data = dict(concepts=feats[:-1].contiguous(), base=feats[-1].clone())
     if path is not None:
         cache_put(path, cfg, data)

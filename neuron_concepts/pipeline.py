@@ -580,7 +580,7 @@ def run(config: RunConfig, progress: bool = True) -> Explanation:
         device=str(device),
         encoder=encoder.config(),
         encoder_is_clip=encoder.is_clip,
-        target=target.config(),
+        target=dict(target.config(), model=target.name),  # the name, which a digest's key leaves out
         final_layer=target.final_layer,
         score_device=str(encoder.device),
         rank=ranks.rank,  # this process (0: the one that writes the outputs) of `processes`

@@ -4,7 +4,8 @@
 
 # %% ../nbs/21_report.ipynb #78d76105
 from __future__ import annotations
-import csv, hashlib, html, json, logging
+import csv, hashlib, html, json, logging, os, tempfile
+from pathlib import PureWindowsPath
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from .probe import load_rgb, BadImage
 from .crop import center_box, crop_pixels, resized_size
 from .models import RESIZE, CROP
 from .eval import ground_truth, clean_prediction, hit
+from .outputs import read_table
 
 log = logging.getLogger(__name__)
 
@@ -23,42 +25,69 @@ log = logging.getLogger(__name__)
 __all__ = ['log', 'read_report_data', 'write_report']
 
 # %% ../nbs/21_report.ipynb #502b5594
+def _read_json(path: Path) -> dict:
+    "A JSON object from a run folder's file; anything else is one clear error."
+    try:
+        d = json.loads(path.read_text(encoding='utf-8'))
+    except (ValueError, OSError) as e:
+        raise NeuronConceptsError(f'{path} is not readable JSON ({type(e).__name__}: {e})') from None
+    if not isinstance(d, dict):
+        raise NeuronConceptsError(f'{path} is not a JSON object')
+    return d
+
+
 def read_report_data(run_dir) -> dict:
     "A run folder's units {(layer, unit): {method: dict(concepts=[(word, score)], images=[file])}} and facts."
     run_dir = Path(run_dir)
     for f in ('concepts.csv', 'examples.csv', 'config.json'):
         if not (run_dir / f).is_file():
             raise NeuronConceptsError(f'{run_dir} is not a run folder: {f} is missing')
-    cfg = json.loads((run_dir / 'config.json').read_text(encoding='utf-8'))
+    cfg = _read_json(run_dir / 'config.json')
+    if not isinstance(cfg.get('config', {}), dict):
+        raise NeuronConceptsError(f'{run_dir / "config.json"}: its "config" is not an object')
     units = {}
-    with open(run_dir / 'examples.csv', newline='', encoding='utf-8') as f:
-        for r in sorted(csv.DictReader(f), key=lambda r: int(r['rank'])):
-            cell = units.setdefault((r['layer'], int(r['unit'])), {}).setdefault(
-                r['method'], dict(concepts=[], images=[])
-            )
-            cell['images'].append(r['image'])
-    with open(run_dir / 'concepts.csv', newline='', encoding='utf-8') as f:
-        for r in sorted(csv.DictReader(f), key=lambda r: int(r['rank'])):
-            cell = units.setdefault((r['layer'], int(r['unit'])), {}).setdefault(
-                r['method'], dict(concepts=[], images=[])
-            )
-            cell['concepts'].append((r['concept'], float(r['score'])))
+    key = ['method', 'layer', 'unit', 'rank']
+    examples = read_table(run_dir / 'examples.csv', key + ['image'], ints=['unit', 'rank'])
+    for r in sorted(examples, key=lambda r: r['rank']):
+        cell = units.setdefault((r['layer'], r['unit']), {})
+        cell = cell.setdefault(r['method'], dict(concepts=[], images=[]))
+        cell['images'].append(r['image'])
+    concepts = read_table(
+        run_dir / 'concepts.csv', key + ['concept', 'score'], ints=['unit', 'rank'], floats=['score']
+    )
+    for r in sorted(concepts, key=lambda r: r['rank']):
+        cell = units.setdefault((r['layer'], r['unit']), {})
+        cell = cell.setdefault(r['method'], dict(concepts=[], images=[]))
+        cell['concepts'].append((r['concept'], r['score']))
     boxes = {}
     if (run_dir / 'crops.csv').is_file():
-        with open(run_dir / 'crops.csv', newline='', encoding='utf-8') as f:
-            for r in csv.DictReader(f):
-                boxes[r['crop'], r['image']] = tuple(int(r[k]) for k in ('left', 'top', 'right', 'bottom'))
-    methods = [m for m in (cfg.get('config', {}).get('methods') or []) if any(m in u for u in units.values())]
+        sides = ['left', 'top', 'right', 'bottom']
+        for r in read_table(run_dir / 'crops.csv', ['crop', 'image'] + sides, ints=sides):
+            boxes[r['crop'], r['image']] = tuple(r[k] for k in sides)
+    methods = cfg.get('config', {}).get('methods') or []
+    methods = methods if isinstance(methods, list) else []
+    methods = [m for m in methods if any(m in u for u in units.values())]
     methods += sorted({m for u in units.values() for m in u} - set(methods))
     metrics = {}
     if (run_dir / 'metrics.json').is_file():
-        metrics = json.loads((run_dir / 'metrics.json').read_text(encoding='utf-8'))
+        metrics = _read_json(run_dir / 'metrics.json')
     return dict(units=dict(sorted(units.items())), methods=methods, config=cfg, boxes=boxes, metrics=metrics)
 
 # %% ../nbs/21_report.ipynb #74d909b7
+def _safe_name(image: str) -> bool:
+    "Whether a file name from a run folder stays inside its probe folder: relative, without `..`."
+    p, w = Path(image), PureWindowsPath(image)
+    outside = p.is_absolute() or w.is_absolute() or w.drive or '..' in p.parts or '..' in w.parts
+    return bool(image) and not outside
+
+
 def _thumb(root: Path, image: str, box, resize: int, crop: int, out: Path, size: int) -> str:
-    "Write the thumbnail of one crop (once) and return its file name."
-    name = hashlib.sha1(f'{image}|{box}|{resize}|{crop}|{size}'.encode()).hexdigest()[:16] + '.jpg'
+    "Write the thumbnail of one crop (once) and return its file name; a name outside `root` is refused."
+    if not _safe_name(image):
+        raise NeuronConceptsError(f'image name {image!r} points outside the probe folder')
+    st = os.stat(root / image)
+    what = f'{root}|{image}|{st.st_size}|{st.st_mtime_ns}|{box}|{resize}|{crop}|{size}'
+    name = hashlib.sha1(what.encode()).hexdigest()[:16] + '.jpg'
     if not (out / name).is_file():
         im = load_rgb(root / image)
         if box is None:
@@ -190,8 +219,12 @@ def write_report(
     cfg, methods = data['config'], data['methods']
     rc = cfg.get('config', {})
     root = Path(rc.get('probe') or bundled_probe())
-    tgt = cfg.get('target') or {}
-    resize, crop = int(tgt.get('resize') or RESIZE), int(tgt.get('crop') or CROP)
+    tgt = cfg.get('target') if isinstance(cfg.get('target'), dict) else {}
+    try:
+        resize, crop = int(tgt.get('resize') or RESIZE), int(tgt.get('crop') or CROP)
+    except (TypeError, ValueError):
+        bad = f'{run_dir}/config.json: the target\'s resize and crop are not numbers'
+        raise NeuronConceptsError(bad) from None
     final = cfg.get('final_layer')
     gt = ground_truth() if cfg.get('n_classes') == 1000 else None  # final-layer unit i is ImageNet class i
     thumb_names, missing = {}, 0
@@ -200,7 +233,7 @@ def write_report(
         kind = METHODS[m][0] if m in METHODS else 'center'
         try:
             thumb_names[m, f] = _thumb(root, f, data['boxes'].get((kind, f)), resize, crop, files, size)
-        except (BadImage, OSError):
+        except (BadImage, OSError, NeuronConceptsError):
             missing += 1
     if missing:
         log.warning(
@@ -214,8 +247,9 @@ def write_report(
     opt = lambda vals: ''.join(f'<option value="{_e(v)}">{_e(label)}</option>' for v, label in vals)
     title = f'{rc.get("model", "model")} · {", ".join(layers)}'
     note = f'<p class="note">{_e(cfg["note"])}</p>' if cfg.get('note') else ''
-    st = cfg.get('setting') or {}  # which setting ran: a preset, the one it matches, or its own
-    changed = f' (changed: {", ".join(st["changed"])})' if st.get('changed') else ''
+    st = cfg.get('setting') if isinstance(cfg.get('setting'), dict) else {}  # which setting ran
+    changed = st.get('changed') if isinstance(st.get('changed'), list) else []
+    changed = f' (changed: {", ".join(map(str, changed))})' if changed else ''
     setting = f'setting {st["name"]}{changed}: {st.get("description", "")} · ' if st.get('name') else ''
     summary = (
         setting
@@ -237,10 +271,14 @@ def write_report(
 {"".join(body)}</main>
 <script>{_JS}</script></body></html>
 '''
-    tmp = out.with_name('.' + out.name + '.tmp')
-    try:
-        tmp.write_text(page, encoding='utf-8')
-        tmp.replace(out)
+    tmp = None
+    try:  # a unique temporary name: two reports written at once do not mix; removed on any failure
+        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f'.{out.name}.', suffix='.tmp')
+        with os.fdopen(fd, 'w', encoding='utf-8') as f:
+            f.write(page)
+        os.replace(tmp, out)
     except OSError as e:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
         raise NeuronConceptsError(f'cannot write {out}: {e.strerror or e}') from None
     return out

@@ -480,7 +480,7 @@ def run(config: RunConfig, progress: bool = True) -> Explanation:
         )
     times['load_encoder'] = time.time() - t
     t = time.time()
-    img_feats = {}
+    img_feats, feature_keys = {}, {}  # feature_keys: each crop's image-feature cache key, for re-use
     dissect_crops = {METHODS[m][0] for m in cfg.methods if METHODS[m][1] in DISSECT_SIMS}
     for crop in crops_needed:  # the distinct representative images of all layers, each encoded once
         idx = np.unique(np.concatenate([reps[crop, l][0].ravel() for l in layers]))
@@ -493,6 +493,7 @@ def run(config: RunConfig, progress: bool = True) -> Explanation:
             encoder=encoder.config(),
             **({'jpeg': cfg.jpeg_roundtrip} if cfg.jpeg_roundtrip else {}),
         )
+        feature_keys[crop] = fcfg
         img_feats[crop] = (
             idx,
             cache.rows(
@@ -586,6 +587,7 @@ def run(config: RunConfig, progress: bool = True) -> Explanation:
         rank=ranks.rank,  # this process (0: the one that writes the outputs) of `processes`
         processes=ranks.world,
         stages=cache.log,
+        feature_keys=feature_keys,  # where more images of the same crops are encoded into the same cache
         seconds={k: round(v, 2) for k, v in times.items()},
     )
     for r in results.values():

@@ -22,7 +22,27 @@ from .outputs import read_table
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'read_report_data', 'write_report']
+__all__ = ['log', 'read_faithfulness', 'read_report_data', 'write_report']
+
+# %% ../nbs/21_report.ipynb #9dcd6beb
+def read_faithfulness(run_dir) -> dict:
+    "{(layer, unit): {method: {metric: value, split, ...}}}: the top concepts of faithfulness.csv, or {}."
+    from neuron_concepts.metrics import METRICS
+
+    f = Path(run_dir) / 'faithfulness.csv'
+    if not f.is_file():
+        return {}
+    with open(f, newline='', encoding='utf-8') as fh:
+        rows = [r for r in csv.DictReader(fh) if r['baseline'] == '' and r['target'] == 'top']
+    split = 'heldout' if any(r['split'] == 'heldout' for r in rows) else 'all'
+    out = {}
+    for r in rows:
+        if r['split'] != split:
+            continue
+        v = {k: float(r[k]) if r[k] else None for k in METRICS}
+        out.setdefault((r['layer'], int(r['unit'])), {})[r['method']] = dict(
+            v, split=split, n_positive=int(r['n_positive']), concept=r['concept'])
+    return out
 
 # %% ../nbs/21_report.ipynb #502b5594
 def _read_json(path: Path) -> dict:
@@ -71,7 +91,9 @@ def read_report_data(run_dir) -> dict:
     metrics = {}
     if (run_dir / 'metrics.json').is_file():
         metrics = _read_json(run_dir / 'metrics.json')
-    return dict(units=dict(sorted(units.items())), methods=methods, config=cfg, boxes=boxes, metrics=metrics)
+    faith = read_faithfulness(run_dir)  # {} unless `neuron-concepts faithfulness` scored the run
+    return dict(units=dict(sorted(units.items())), methods=methods, config=cfg, boxes=boxes, metrics=metrics,
+                faith=faith)
 
 # %% ../nbs/21_report.ipynb #74d909b7
 def _safe_name(image: str) -> bool:
@@ -165,16 +187,58 @@ def _e(s) -> str:
     "HTML-escape any value, quotes included."
     return html.escape(str(s), quote=True)
 
+# %% ../nbs/21_report.ipynb #bf7d845f
+_FAITH_SHORT = dict(correlation='corr', cosine='cos', auprc='AUPRC', f1='F1', iou='IoU')
+
+
+def _faith_attrs(faith) -> str:
+    "The data attributes a unit is sorted by: data-f-METHOD-METRIC (absent when undefined)."
+    return ''.join(f' data-f-{_e(m)}-{k}="{v[k]:.6f}"' for m, v in (faith or {}).items()
+                   for k in _FAITH_SHORT if v.get(k) is not None)
+
+
+def _faith_line(v) -> str:
+    "One method's five scores under its concepts (held out or on all images), or nothing."
+    if not v:
+        return ''
+    cells = ' · '.join(f'{s} {v[k]:.3f}' if v[k] is not None else f'{s} -' for k, s in _FAITH_SHORT.items())
+    where = 'held out' if v['split'] == 'heldout' else 'all images'
+    return f'<p class="faith">faithfulness ({where}, {v["n_positive"]} positive): {_e(cells)}</p>'
+
+
+def _sort_control(faith: dict, methods) -> str:
+    "The `sort` select: probe order, or any method's metric (only when the run has faithfulness scores)."
+    if not faith:
+        return ''
+    opts = ''.join(f'<option value="{_e(m)}-{k}">{_e(s)} ({_e(m)})</option>' for m in methods
+                   for k, s in _FAITH_SHORT.items())
+    return f'<label>sort <select id="sort"><option value="">unit order</option>{opts}</select></label>'
+
+
+_SORT_JS = '''
+(function(){
+  var sel = document.getElementById('sort'), main = document.querySelector('main');
+  var order = Array.prototype.slice.call(document.querySelectorAll('.unit'));
+  sel.addEventListener('change', function(){
+    var key = sel.value ? 'data-f-' + sel.value : null;
+    var val = function(u){ var v = u.getAttribute(key); return v === null ? -Infinity : parseFloat(v); };
+    var units = order.slice();
+    if (key) units.sort(function(a, b){ return val(b) - val(a); });
+    units.forEach(function(u){ main.appendChild(u); });
+  });
+})();
+'''
+
 # %% ../nbs/21_report.ipynb #1ae95c9c
-def _unit_html(layer, unit, cell, methods, facts, thumbs: dict, shown: int) -> str:
-    "The HTML of one unit: its methods side by side, each with thumbnails and concepts."
+def _unit_html(layer, unit, cell, methods, facts, thumbs: dict, shown: int, faith: dict = None) -> str:
+    "The HTML of one unit: its methods side by side, each with thumbnails, concepts and faithfulness scores."
     words = [c for m in methods if m in cell for c, _ in cell[m]['concepts']]
     text = ' '.join([f'unit {unit}', layer, *words, *(facts['gt'] or [])]).lower()
     gt = f' <span class="gt">ground truth: {_e(", ".join(facts["gt"]))}</span>' if facts['gt'] else ''
     parts = [
         f'<section class="unit" data-layer="{_e(layer)}" data-text="{_e(text)}" '
         f'data-agree="{int(facts["agree"])}" data-gt="{int(facts["gt"] is not None)}" '
-        f'data-hits="{_e(" ".join(facts["hits"]))}">',
+        f'data-hits="{_e(" ".join(facts["hits"]))}"{_faith_attrs(faith)}>',
         f'<h2>{_e(layer)} · unit {unit}{gt}</h2><div class="methods">',
     ]
     for m in methods:
@@ -193,7 +257,7 @@ def _unit_html(layer, unit, cell, methods, facts, thumbs: dict, shown: int) -> s
         )
         parts.append(
             f'<div class="{cls}" data-method="{_e(m)}"><h3>{_e(m)}</h3><div class="thumbs">{imgs}</div>'
-            f'<ol class="concepts">{cs}</ol></div>'
+            f'<ol class="concepts">{cs}</ol>{_faith_line((faith or {}).get(m))}</div>'
         )
     return ''.join(parts) + '</div></section>\n'
 
@@ -242,7 +306,8 @@ def write_report(
     body = []
     for (layer, unit), cell in data['units'].items():
         facts = _unit_facts(layer, unit, cell, methods, final, gt)
-        body.append(_unit_html(layer, unit, cell, methods, facts, thumb_names, thumbs))
+        fa = data['faith'].get((layer, unit))
+        body.append(_unit_html(layer, unit, cell, methods, facts, thumb_names, thumbs, fa))
     layers = list(dict.fromkeys(l for l, _ in data['units']))
     opt = lambda vals: ''.join(f'<option value="{_e(v)}">{_e(label)}</option>' for v, label in vals)
     title = f'{rc.get("model", "model")} · {", ".join(layers)}'
@@ -266,10 +331,10 @@ def write_report(
 <label>method <select id="method">{opt([("", "all")] + [(m, m) for m in methods])}</select></label>
 <label>methods <select id="agree">{opt([("", "all"), ("1", "agree"), ("0", "differ")])}</select></label>
 <label>ground truth <select id="hit">{opt([("", "all"), ("hit", "hit"), ("miss", "miss")])}</select></label>
-<span id="count"></span></div></header>
+{_sort_control(data['faith'], methods)}<span id="count"></span></div></header>
 <main>
 {"".join(body)}</main>
-<script>{_JS}</script></body></html>
+<script>{_JS}{_SORT_JS if data['faith'] else ''}</script></body></html>
 '''
     tmp = None
     try:  # a unique temporary name: two reports written at once do not mix; removed on any failure

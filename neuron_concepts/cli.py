@@ -98,6 +98,7 @@ def add_faithfulness_parser(sub):
     p.add_argument('--judge-top', type=int, default=5, help="judged present: among the image's top concepts")
     p.add_argument('--seed', type=int, default=0, help='seed of the random baseline')
     p.add_argument('--quiet', action='store_true', help='no progress bars')
+    p.add_argument('--cache-dir', default=None, help="stage cache (default: the default, not the run's)")
     return p
 
 # %% ../nbs/07_cli.ipynb #74b3c2dd
@@ -107,7 +108,7 @@ def faithfulness_main(a) -> int:
 
     f = faithfulness(a.dir, holdout=a.holdout, layers=a.layer, methods=a.method, alpha=a.alpha,
                      min_positive=a.min_positive, judge=a.judge, judge_top=a.judge_top, seed=a.seed,
-                     progress=not a.quiet)
+                     progress=not a.quiet, cache_dir=getattr(a, 'cache_dir', None))
     note = f"NOTE: {f.about['note']}.\n" if f.about.get('note') else ''
     circ = ' (circular: the judge chose the labels)' if f.about['circular'] else ''
     how = f"presence: {f.about['presence']}{circ}"
@@ -165,6 +166,13 @@ def main(argv=None):
     "`neuron-concepts` (or `python -m neuron_concepts`): run, demo, evaluate, why, report, lessons, ..."
     ap = _parser()
     a = ap.parse_args(argv)  # --help, --version and bad options end here, before torch is imported
+    if a.cmd == 'run' and a.preset:  # the preset's values become the defaults; the options given win
+        from neuron_concepts.pipeline import PRESETS
+
+        values = PRESETS[a.preset].items()
+        run_p = next(x for x in ap._actions if isinstance(x, argparse._SubParsersAction)).choices['run']
+        run_p.set_defaults(**{k: ','.join(v) if isinstance(v, tuple) else v for k, v in values})
+        a = ap.parse_args(argv)
     from neuron_concepts.distributed import LostPeer, error_line, launched, leave
 
     _log_to_stderr()

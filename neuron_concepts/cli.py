@@ -118,7 +118,7 @@ def main(argv=None):
         prog='neuron-concepts', description='What has this neuron learned? WWW and Grad-CAM + t-vMF concepts.'
     )
     sub = ap.add_subparsers(dest='cmd', required=True)
-    _run_parser(sub.add_parser('run', help='run any configuration'))
+    run_p = _run_parser(sub.add_parser('run', help='run any configuration'))
     _run_parser(
         sub.add_parser('demo', help='the offline demo on the bundled probe set (then evaluates it)'),
         demo=True,
@@ -129,6 +129,12 @@ def main(argv=None):
     add_faithfulness_parser(sub)
     add_fetch_parser(sub)
     a = ap.parse_args(argv)
+    if a.cmd == 'run' and a.preset:  # the preset's values become the defaults; the options given win
+        from neuron_concepts.pipeline import PRESETS
+
+        values = PRESETS[a.preset].items()
+        run_p.set_defaults(**{k: ','.join(v) if isinstance(v, tuple) else v for k, v in values})
+        a = ap.parse_args(argv)
     _log_to_stderr()
     if launched()['rank']:  # under torchrun the others' warnings would repeat rank 0's
         warnings.filterwarnings('ignore')

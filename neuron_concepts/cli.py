@@ -18,8 +18,8 @@ from .distributed import LostPeer, error_line, launched, leave
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'main', 'evaluate_main', 'add_evaluate_parser', 'add_fetch_parser', 'fetch_main', 'add_why_parsers', 'why_main',
-           'report_main']
+__all__ = ['log', 'add_faithfulness_parser', 'faithfulness_main', 'main', 'evaluate_main', 'add_evaluate_parser',
+           'add_fetch_parser', 'fetch_main', 'add_why_parsers', 'why_main', 'report_main']
 
 # %% ../nbs/07_cli.ipynb #bc0eb6e1
 _DEMO_OPTIONS = ('workers', 'device', 'cache_dir')  # what `demo` lets the user change
@@ -78,14 +78,48 @@ def _log_to_stderr():
         pkg.setLevel(logging.INFO if launched()['rank'] == 0 else logging.ERROR)  # torchrun: rank 0 tells
         pkg.propagate = False
 
+# %% ../nbs/07_cli.ipynb #a66a9d1e
+def add_faithfulness_parser(sub):
+    "Register the `faithfulness` subcommand's arguments."
+    p = sub.add_parser('faithfulness', help="score each unit's labels against a ground truth, on any layer")
+    p.add_argument('dir', help='a finished run folder')
+    p.add_argument('--holdout', type=float, default=0.5, help='share of the images held out for scoring')
+    p.add_argument('--layer', default=None, help='layers to score, comma-separated (default: all of the run)')
+    p.add_argument('--method', default=None, help='methods to score, comma-separated (default: all)')
+    p.add_argument('--alpha', type=float, default=0.005, help='top fraction of images counted active (0.005)')
+    p.add_argument('--min-positive', type=int, default=1, help='fewer positive images: left out of the means')
+    p.add_argument('--judge', default=None, help="presence judged by an image-text encoder: 'run' (the run's "
+                   'own, flagged circular) or an encoder name (default: the probe labels and WordNet)')
+    p.add_argument('--judge-top', type=int, default=5, help="judged present: among the image's top concepts")
+    p.add_argument('--seed', type=int, default=0, help='seed of the random baseline')
+    p.add_argument('--quiet', action='store_true', help='no progress bars')
+    p.add_argument('--cache-dir', default=None, help="stage cache (default: the default, not the run's)")
+    return p
+
+# %% ../nbs/07_cli.ipynb #74b3c2dd
+def faithfulness_main(a) -> int:
+    "The `faithfulness` subcommand: score the run, write its two files, print the tables."
+    from neuron_concepts.faithfulness import faithfulness
+
+    f = faithfulness(a.dir, holdout=a.holdout, layers=a.layer, methods=a.method, alpha=a.alpha,
+                     min_positive=a.min_positive, judge=a.judge, judge_top=a.judge_top, seed=a.seed,
+                     progress=not a.quiet, cache_dir=getattr(a, 'cache_dir', None))
+    note = f"NOTE: {f.about['note']}.\n" if f.about.get('note') else ''
+    circ = ' (circular: the judge chose the labels)' if f.about['circular'] else ''
+    how = f"presence: {f.about['presence']}{circ}"
+    d = Path(a.dir)
+    sys.stdout.write(f"{note}{how}\n\ntop concept:\n{f.table('top')}\n\nselected set:\n{f.table('set')}\n"
+                     f"wrote {d / 'faithfulness.csv'}, {d / 'faithfulness.json'}\n")
+    return 0
+
 # %% ../nbs/07_cli.ipynb #18050f57
 def main(argv=None):
-    "`neuron-concepts` (also `python -m neuron_concepts`): run, demo, evaluate, why, report, lessons, fetch."
+    "`neuron-concepts` (or `python -m neuron_concepts`): run, demo, evaluate, why, report, lessons, ..."
     ap = argparse.ArgumentParser(
         prog='neuron-concepts', description='What has this neuron learned? WWW and Grad-CAM + t-vMF concepts.'
     )
     sub = ap.add_subparsers(dest='cmd', required=True)
-    _run_parser(sub.add_parser('run', help='run any configuration'))
+    run_p = _run_parser(sub.add_parser('run', help='run any configuration'))
     _run_parser(
         sub.add_parser('demo', help='the offline demo on the bundled probe set (then evaluates it)'),
         demo=True,
@@ -93,8 +127,15 @@ def main(argv=None):
     add_evaluate_parser(sub)
     add_why_parsers(sub)
     add_lessons_parser(sub)
+    add_faithfulness_parser(sub)
     add_fetch_parser(sub)
     a = ap.parse_args(argv)
+    if a.cmd == 'run' and a.preset:  # the preset's values become the defaults; the options given win
+        from neuron_concepts.pipeline import PRESETS
+
+        values = PRESETS[a.preset].items()
+        run_p.set_defaults(**{k: ','.join(v) if isinstance(v, tuple) else v for k, v in values})
+        a = ap.parse_args(argv)
     _log_to_stderr()
     if launched()['rank']:  # under torchrun the others' warnings would repeat rank 0's
         warnings.filterwarnings('ignore')
@@ -105,6 +146,8 @@ def main(argv=None):
             return why_main(a) if a.cmd == 'why' else report_main(a)
         if a.cmd == 'lessons':
             return lessons_main(a)
+        if a.cmd == 'faithfulness':
+            return faithfulness_main(a)
         if a.cmd == 'fetch':
             return fetch_main(a)
         cfg = _config_from_args(a, demo=a.cmd == 'demo')
@@ -205,6 +248,11 @@ def add_why_parsers(sub):
     p.add_argument('--top', type=int, default=3, help='how many units (default: 3)')
     p.add_argument('--method', default=None, help='whose concepts (default: gradcam-tvmf if the run has it)')
     p.add_argument('--quiet', action='store_true', help='no progress bars')
+    p.add_argument(
+        '--cache-dir',
+        default=None,
+        help="stage cache folder (default: $NEURON_CONCEPTS_CACHE or ~/.cache/..., not the run's)",
+    )
     r = sub.add_parser('report', help="write a run's browsable HTML report, DIR/report.html")
     r.add_argument('dir', help='a run folder')
     r.add_argument('--thumbs', type=int, default=5, help='thumbnails per unit and method (default: 5)')
@@ -220,7 +268,15 @@ def why_main(a) -> int:
     import matplotlib.pyplot as plt
     from neuron_concepts.importance import explain_prediction
 
-    pred = explain_prediction(a.image, a.run, layer=a.layer, top=a.top, method=a.method, progress=not a.quiet)
+    pred = explain_prediction(
+        a.image,
+        a.run,
+        layer=a.layer,
+        top=a.top,
+        method=a.method,
+        progress=not a.quiet,
+        cache_dir=getattr(a, 'cache_dir', None),
+    )
     out = Path(a.out) if a.out else Path(a.run) / f'why-{Path(a.image).stem}.jpg'
     fig = pred.figure()
     try:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 import hashlib, inspect, io, logging, re, warnings, zipfile
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import torch
@@ -35,9 +36,10 @@ log = logging.getLogger(__name__)
 # %% auto #0
 __all__ = ['log', 'DEFAULT_CLIP_TAG', 'TEMPLATE', 'BASE_TEMPLATE', 'ENCODERS', 'ImageTextEncoder', 'quick_gelu_tags',
            'tag_quick_gelu', 'config_quick_gelu', 'file_sha256', 'checkpoint_id', 'is_torchscript_archive',
-           'checkpoint_quick_gelu', 'model_activation', 'resolve_clip_weights', 'token_share', 'token_join',
-           'OpenClipEncoder', 'load_minilm', 'MiniLMText', 'ConSEEncoder', 'check_jpeg_quality', 'jpeg_reencode',
-           'encoder_view', 'encode_images', 'concept_features', 'amp_for_device', 'open_clip_spec', 'load_encoder']
+           'checkpoint_quick_gelu', 'model_activation', 'resolve_clip_weights', 'create_open_clip', 'token_share',
+           'token_join', 'OpenClipEncoder', 'load_minilm', 'MiniLMText', 'ConSEEncoder', 'check_jpeg_quality',
+           'jpeg_reencode', 'encoder_view', 'encode_images', 'concept_features', 'amp_for_device', 'open_clip_spec',
+           'load_encoder']
 
 # %% ../nbs/15_encoders.ipynb #7838cc8f
 class ImageTextEncoder:
@@ -110,13 +112,13 @@ def checkpoint_id(path, sha256: str = None) -> str:
 
 # %% ../nbs/15_encoders.ipynb #560824ed
 def is_torchscript_archive(path) -> bool:
-    "Whether `path` is a TorchScript archive (the format of OpenAI's CLIP release), not a pickled state dict."
+    "Whether `path` is a TorchScript archive by torch's own rule (a `constants.pkl` record), not a pickle."
     try:
-        with zipfile.ZipFile(path) as z:
-            names = z.namelist()
-    except (zipfile.BadZipFile, OSError):
+        if not zipfile.is_zipfile(path):
+            return False
+        return 'constants.pkl' in torch._C.PyTorchFileReader(str(path)).get_all_records()
+    except Exception:  # not an archive torch can open
         return False
-    return any(n.endswith('/constants.pkl') or '/code/' in n for n in names)
 
 # %% ../nbs/15_encoders.ipynb #5afcb16e
 DEFAULT_CLIP_TAG = 'openai'  # the weights `load_encoder` uses by default
@@ -219,13 +221,28 @@ def resolve_clip_weights(
             )
         else:
             q = bool(quick_gelu)
-        if is_torchscript_archive(p):
-            kw['weights_only'] = False  # how open_clip reads a TorchScript archive
     if q and not config_quick_gelu(name):
         kw['force_quick_gelu'] = True
     elif not q and config_quick_gelu(name):
         kw['quick_gelu'] = False
     return weights, q, kw
+
+# %% ../nbs/15_encoders.ipynb #d726c632
+def create_open_clip(name: str, pretrained=None, device=None, kw: dict = None) -> tuple:
+    "open_clip's (model, train transform, preprocess): TorchScript by `torch.jit.load`, else weights_only."
+    import open_clip
+    from open_clip import factory
+
+    kw = dict(kw or {}, weights_only=True)
+    if pretrained is None or not is_torchscript_archive(pretrained):
+        return open_clip.create_model_and_transforms(name, pretrained=pretrained, device=device, **kw)
+    with warnings.catch_warnings():
+        warnings.filterwarnings('ignore', message='.*torch.jit.load. is deprecated')
+        sd = torch.jit.load(str(pretrained), map_location='cpu').state_dict()
+    for k in ('input_resolution', 'context_length', 'vocab_size'):  # what open_clip drops from OpenAI's
+        sd.pop(k, None)
+    with mock.patch.object(factory, 'load_state_dict', lambda *a, **k: dict(sd)):
+        return open_clip.create_model_and_transforms(name, pretrained=pretrained, device=device, **kw)
 
 # %% ../nbs/15_encoders.ipynb #38bd7b8f
 def token_share(tokenizer, texts: list, rank: int = 0, world: int = 1) -> torch.Tensor:
@@ -275,12 +292,7 @@ class OpenClipEncoder(ImageTextEncoder):
             with warnings.catch_warnings(), torch.random.fork_rng(devices=[]):
                 torch.default_generator.manual_seed(seed)  # seeds random weights, not the caller's RNG
                 warnings.filterwarnings('ignore', message='QuickGELU mismatch')  # decided and logged already
-                if kw.get('weights_only') is False:  # OpenAI's TorchScript release: torch.jit.load
-                    warnings.filterwarnings('ignore', message='.*TorchScript archive')
-                    warnings.filterwarnings('ignore', message='.*torch.jit.load. is deprecated')
-                model, _, preprocess = open_clip.create_model_and_transforms(
-                    name, pretrained=p, device=device, **kw
-                )
+                model, _, preprocess = create_open_clip(name, p, device, kw)
         except Exception as e:
             raise NeuronConceptsError(
                 f'cannot load open_clip {name} weights {p!r} ({type(e).__name__}: {e}). Offline, download '

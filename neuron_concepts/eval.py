@@ -184,17 +184,22 @@ def read_run(out) -> tuple:
     for f in ('concepts.csv', 'examples.csv'):
         if not (out / f).is_file():
             raise NeuronConceptsError(f'{out} is not a run folder: {f} is missing')
+    from neuron_concepts.outputs import read_table
+
     concepts, units = {}, {}
-    with open(out / 'examples.csv', newline='', encoding='utf-8') as f:
-        for row in csv.DictReader(f):
-            units.setdefault(row['method'], set()).add(int(row['unit']))
-            concepts.setdefault(row['method'], {})
-    with open(out / 'concepts.csv', newline='', encoding='utf-8') as f:
-        rows = sorted(csv.DictReader(f), key=lambda r: (r['method'], int(r['unit']), int(r['rank'])))
-    for r in rows:
-        concepts.setdefault(r['method'], {}).setdefault(int(r['unit']), []).append(r['concept'])
+    for row in read_table(out / 'examples.csv', ['method', 'unit'], ints=['unit']):
+        units.setdefault(row['method'], set()).add(row['unit'])
+        concepts.setdefault(row['method'], {})
+    rows = read_table(out / 'concepts.csv', ['method', 'unit', 'rank', 'concept'], ints=['unit', 'rank'])
+    for r in sorted(rows, key=lambda r: (r['method'], r['unit'], r['rank'])):
+        concepts.setdefault(r['method'], {}).setdefault(r['unit'], []).append(r['concept'])
     cf = out / 'config.json'
-    cfg = json.loads(cf.read_text(encoding='utf-8')) if cf.is_file() else {}
+    try:
+        cfg = json.loads(cf.read_text(encoding='utf-8')) if cf.is_file() else {}
+    except (ValueError, OSError) as e:
+        raise NeuronConceptsError(f'{cf} is not readable JSON ({type(e).__name__}: {e})') from None
+    if not isinstance(cfg, dict):
+        raise NeuronConceptsError(f'{cf} is not a JSON object')
     us = sorted(set().union(*units.values())) if units else []
     return concepts, us, cfg.get('layer'), cfg
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/18_explorer.ipynb #e860901a
 from __future__ import annotations
-import io, logging
+import html, io, logging
 
 import numpy as np
 
@@ -88,10 +88,10 @@ class Explorer:
         for m, sels in res.selections.items():
             sel = sels[row][: self.max_concepts]
             words = (
-                ', '.join(f'{res.concept_set.words[j]} <small>({s:.3f})</small>' for j, s in sel)
+                ', '.join(f'{html.escape(res.concept_set.words[j])} <small>({s:.3f})</small>' for j, s in sel)
                 or '<i>none</i>'
             )
-            cells.append(f'<tr><td><b>{m}</b></td><td>{words}</td></tr>')
+            cells.append(f'<tr><td><b>{html.escape(m)}</b></td><td>{words}</td></tr>')
         return f'<table>{"".join(cells)}</table>'
 
     def figure(self):

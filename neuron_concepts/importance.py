@@ -302,8 +302,11 @@ def where_map(
     return up[0, 0].numpy()
 
 # %% ../nbs/20_importance.ipynb #f91e9d90
-def run_config(run_dir):
-    "The `RunConfig` saved in a run folder's config.json."
+def run_config(
+    run_dir,  # a run folder
+    cache_dir=None,  # the stage cache to use (never the one the folder names: see below)
+):
+    "The `RunConfig` saved in a run folder's config.json, with the caller's `cache_dir`, not the file's."
     import dataclasses, json
     from pathlib import Path
     from neuron_concepts.pipeline import RunConfig
@@ -311,12 +314,29 @@ def run_config(run_dir):
     f = Path(run_dir) / 'config.json'
     if not f.is_file():
         raise NeuronConceptsError(f'{run_dir} is not a run folder: config.json is missing')
-    d = json.loads(f.read_text(encoding='utf-8')).get('config', {})
+    try:
+        d = json.loads(f.read_text(encoding='utf-8')).get('config', {})
+    except (ValueError, AttributeError, OSError) as e:
+        raise NeuronConceptsError(f'{f} is not a run configuration ({type(e).__name__}: {e})') from None
+    if not isinstance(d, dict):
+        raise NeuronConceptsError(f'{f} is not a run configuration: its "config" is not an object')
     names = {f.name for f in dataclasses.fields(RunConfig)}
     kw = {k: (tuple(v) if isinstance(v, list) else v) for k, v in d.items() if k in names}
     if not isinstance(kw.get('model'), str):
         raise NeuronConceptsError(f'{f} names no loadable model (a Python model): pass model= in Python')
-    return RunConfig(**kw)
+    named = kw.pop('cache_dir', None)
+    if named is not None and str(named) != str(cache_dir):
+        log.info(
+            'run folder %s names cache folder %s: not used (a run folder from elsewhere could point it '
+            'anywhere); using %s',
+            run_dir,
+            named,
+            cache_dir or 'the default cache',
+        )
+    try:
+        return RunConfig(**kw, cache_dir=None if cache_dir is None else str(cache_dir))
+    except TypeError as e:
+        raise NeuronConceptsError(f'{f} is not a run configuration ({e})') from None
 
 # %% ../nbs/20_importance.ipynb #bfeb1b0a
 def layer_concepts(
@@ -324,6 +344,7 @@ def layer_concepts(
     layer: str,  # the layer whose units' concepts are wanted
     method: str = None,  # the method (default: gradcam-tvmf if the run has it, else its first)
     progress: bool = True,  # show progress bars if the layer has to be explained first
+    cache_dir=None,  # the stage cache for a run folder (default: the default cache, never the folder's)
 ) -> tuple:
     "(method, {unit: [(concept, score)]}) of `layer`: read from the run, else explained now (cached)."
     import csv, dataclasses
@@ -333,17 +354,16 @@ def layer_concepts(
     if hasattr(run, 'layers'):
         cfg, have = run.config, run.layers.get(layer)
     else:
-        cfg, have = run_config(run), None
+        cfg, have = run_config(run, cache_dir), None
     methods = list(cfg.methods)
     method = method or ('gradcam-tvmf' if 'gradcam-tvmf' in methods else methods[0])
     if have is None and not hasattr(run, 'layers') and method in methods:
-        rows = {}
-        with open(Path(run) / 'concepts.csv', newline='', encoding='utf-8') as f:
-            for r in csv.DictReader(f):
-                if r['layer'] == layer and r['method'] == method:
-                    rows.setdefault(int(r['unit']), []).append(
-                        (int(r['rank']), r['concept'], float(r['score']))
-                    )
+        from neuron_concepts.outputs import read_table
+
+        rows, cols = {}, ['method', 'layer', 'unit', 'rank', 'concept', 'score']
+        for r in read_table(Path(run) / 'concepts.csv', cols, ints=['unit', 'rank'], floats=['score']):
+            if r['layer'] == layer and r['method'] == method:
+                rows.setdefault(r['unit'], []).append((r['rank'], r['concept'], r['score']))
         if rows:
             return method, {u: [(c, s) for _, c, s in sorted(v)] for u, v in rows.items()}
     if have is None:
@@ -450,6 +470,7 @@ def explain_prediction(
     percentile: float = 90,  # the 'where' threshold
     by: str = 'label',  # class importance from each probe image's label (WWW) or predicted class
     progress: bool = True,  # show progress bars
+    cache_dir=None,  # the stage cache for a run folder (default: the default cache, never the folder's)
 ) -> Prediction:
     "Why the model predicts what it does for `image`: the top units, their importance, concepts and maps."
     from PIL import Image as PILImage
@@ -461,7 +482,7 @@ def explain_prediction(
     if hasattr(run, 'layers'):
         cfg, target, probe = run.config, run.target, run.probe
     else:
-        cfg = run_config(run)
+        cfg = run_config(run, cache_dir)
         target = _target_for(cfg, _device_for(cfg))
         probe = read_probe(cfg.probe or bundled_probe(), progress=progress)
     layer = layer or target.cam_layer
@@ -498,7 +519,7 @@ def explain_prediction(
         ranking = 'image'
         units = torch.argsort(att.taylor[0], descending=True, stable=True)[:top].tolist()
         notes.append(f'class {pred} has no probe image: units ranked by this image\'s Taylor scores')
-    method, concepts = layer_concepts(run, layer, method, progress=progress)
+    method, concepts = layer_concepts(run, layer, method, progress=progress, cache_dir=cache_dir)
     rows = [
         dict(
             unit=u,

@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_models.ipynb #1ec84fca
 from __future__ import annotations
-import contextlib, difflib, functools, hashlib, logging, math, warnings
+import contextlib, difflib, enum, functools, hashlib, importlib, inspect, logging, math, sys, types, warnings
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,9 +21,9 @@ log = logging.getLogger(__name__)
 __all__ = ['log', 'IMAGENET_MEAN', 'IMAGENET_STD', 'RESIZE', 'CROP', 'TF_LITE_MEAN', 'TF_LITE_STD', 'MODEL_FAMILIES',
            'INTERPOLATIONS', 'TARGET_MODELS', 'AMP_DTYPES', 'layer_names', 'model_device', 'get_layer',
            'EfficientNetLite', 'find_final_layer', 'ModelFamily', 'model_family', 'find_cam_layer', 'token_grid',
-           'TokenGrid', 'nhwc_to_nchw', 'state_digest', 'TargetModel', 'layer_summary', 'preprocessing_from',
-           'timm_preprocessing', 'wrap_model', 'load_target', 'torchvision_classifiers', 'timm_models',
-           'available_models', 'load_model', 'check_amp', 'effective_amp', 'autocast']
+           'TokenGrid', 'nhwc_to_nchw', 'code_digest', 'state_digest', 'TargetModel', 'layer_summary',
+           'preprocessing_from', 'timm_preprocessing', 'wrap_model', 'load_target', 'torchvision_classifiers',
+           'timm_models', 'available_models', 'load_model', 'check_amp', 'effective_amp', 'autocast']
 
 # %% ../nbs/13_models.ipynb #747dde51
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
@@ -339,10 +339,143 @@ def nhwc_to_nchw(t: torch.Tensor) -> torch.Tensor:  # a layer output (B, H, W, C
         t = t[0]
     return t.permute(0, 3, 1, 2)
 
+# %% ../nbs/13_models.ipynb #30392e32
+_SKIP_ATTRS = {'training', '_parameters', '_buffers', '_modules'}  # the state dict and the mode: elsewhere
+
+
+class _Unreadable(Exception):
+    "The code or a value of a model cannot be read into its digest."
+
+
+def _code_feed(code, h, module, seen: set):
+    "Feed a code object (nested code, and the module-level functions of `module` it calls) to hash `h`."
+    h.update(code.co_code)
+    h.update(repr(code.co_names).encode())
+    for c in code.co_consts:
+        if hasattr(c, 'co_code'):
+            _code_feed(c, h, module, seen)
+        elif isinstance(c, frozenset):
+            h.update(repr(sorted(map(repr, c))).encode())
+        else:
+            h.update(repr(c).encode())
+    g = getattr(module, '__dict__', {})
+    for n in code.co_names:  # a helper function of the same module, called by name
+        f = g.get(n)
+        if isinstance(f, types.FunctionType) and f.__module__ == module.__name__ and f not in seen:
+            seen.add(f)
+            _code_feed(f.__code__, h, module, seen)
+
+
+def _function_feed(f, h, seen: set):
+    "Feed a Python function (or a method, property, static or class method) to hash `h`."
+    if isinstance(f, property):
+        for part in (f.fget, f.fset):
+            if part is not None:
+                _function_feed(part, h, seen)
+        return
+    f = getattr(f, '__func__', f)
+    f = inspect.unwrap(f) if callable(f) else f
+    code = getattr(f, '__code__', None)
+    if code is None:
+        raise _Unreadable(f'{getattr(f, "__qualname__", f)!r} is compiled code')
+    _code_feed(code, h, importlib.import_module(f.__module__) if f.__module__ in sys.modules else None, seen)
+    _value_feed(f.__defaults__, h, seen)
+
+
+def _class_feed(cls, h, seen: set):
+    "Feed the code of `cls` and of its bases (up to `nn.Module`) to hash `h`."
+    for k in cls.__mro__:
+        if k in (object, nn.Module) or k in seen:
+            continue
+        seen.add(k)
+        h.update(f'class {k.__module__}.{k.__qualname__}\n'.encode())
+        if issubclass(k, torch.jit.ScriptModule):
+            continue  # its compiled code is read from the module (`code`)
+        for name, v in sorted(k.__dict__.items()):
+            if isinstance(v, (types.FunctionType, staticmethod, classmethod, property)):
+                h.update(name.encode())
+                _function_feed(v, h, seen)
+        fwd = k.__dict__.get('forward')
+        if fwd is not None and not isinstance(fwd, (types.FunctionType, staticmethod, classmethod)):
+            raise _Unreadable(f'the forward of {k.__qualname__} is compiled code')
+
+
+def _value_feed(v, h, seen: set, depth: int = 0):
+    "Feed a plain attribute to hash `h`: numbers, strings, containers, tensors, classes, functions, enums."
+    if v is None or isinstance(v, (bool, int, float, complex, str, bytes)):
+        h.update(f'{type(v).__name__}:{v!r}\n'.encode())
+    elif isinstance(v, torch.Tensor):
+        t = v.detach().to('cpu').contiguous()
+        h.update(f'tensor {t.dtype} {tuple(t.shape)}\n'.encode())
+        h.update(memoryview(t.reshape(-1).view(torch.uint8).numpy()))
+    elif isinstance(v, (torch.dtype, torch.device, enum.Enum)):
+        h.update(f'{type(v).__name__}:{v}\n'.encode())
+    elif depth > 6:
+        raise _Unreadable('an attribute nested too deep')
+    elif isinstance(v, (list, tuple)):
+        h.update(f'{type(v).__name__} {len(v)}\n'.encode())
+        for x in v:
+            _value_feed(x, h, seen, depth + 1)
+    elif isinstance(v, (set, frozenset)):
+        h.update(f'set {sorted(map(repr, v))}\n'.encode())
+    elif isinstance(v, dict):
+        h.update(f'dict {len(v)}\n'.encode())
+        for k in sorted(v, key=repr):
+            h.update(repr(k).encode())
+            _value_feed(v[k], h, seen, depth + 1)
+    elif isinstance(v, type):
+        h.update(f'type {v.__module__}.{v.__qualname__}\n'.encode())
+        _class_feed(v, h, seen)
+    elif isinstance(v, functools.partial):
+        _value_feed([v.func, v.args, v.keywords], h, seen, depth + 1)
+    elif isinstance(v, (types.FunctionType, types.MethodType)):
+        h.update(f'function {v.__qualname__}\n'.encode())
+        _function_feed(v, h, seen)
+    elif isinstance(v, nn.Module):
+        h.update(f'module {type(v).__qualname__}\n'.encode())  # a module kept outside `_modules`
+        _value_feed(dict(v.state_dict()), h, seen, depth + 1)
+        _class_feed(type(v), h, seen)
+    elif hasattr(v, '__dict__') and not callable(v):
+        h.update(f'object {type(v).__module__}.{type(v).__qualname__}\n'.encode())
+        _class_feed(type(v), h, seen)
+        _value_feed(dict(vars(v)), h, seen, depth + 1)
+    elif callable(v) and getattr(v, '__qualname__', None) and getattr(v, '__module__', None):
+        h.update(f'compiled {v.__module__}.{v.__qualname__}\n'.encode())  # torch's own functions, by name
+    elif ' at 0x' not in repr(v):
+        h.update(f'{type(v).__qualname__}:{v!r}\n'.encode())
+    else:
+        raise _Unreadable(f'its attribute of type {type(v).__qualname__} has no readable value')
+
+
+def code_digest(model: nn.Module) -> str:
+    "sha256 of the code of `model`'s classes and of its modules' plain attributes (not its weights)."
+    h, seen = hashlib.sha256(), set()
+    for name, m in model.named_modules():
+        h.update(f'module {name} {type(m).__module__}.{type(m).__qualname__}\n'.encode())
+        _class_feed(type(m), h, seen)
+        if isinstance(m, torch.jit.ScriptModule):
+            try:
+                h.update(m.code.encode())
+            except Exception as e:
+                raise _Unreadable(f'the TorchScript code of {name or "the model"} cannot be read') from e
+            continue  # its Python attributes are the scripting machinery's, not the model's
+        for k, v in sorted(vars(m).items()):
+            if k not in _SKIP_ATTRS and 'hook' not in k:
+                h.update(k.encode())
+                _value_feed(v, h, seen)
+    return 'code:' + h.hexdigest()[:16]
+
 # %% ../nbs/13_models.ipynb #04632b93
 def state_digest(model: nn.Module) -> str:  # the network
-    "sha256 of `model`'s module tree and of its state dict's tensor bytes, as 'sha256:' and 16 hex digits."
-    h = hashlib.sha256(f'{type(model).__module__}.{type(model).__qualname__}\n{model!r}\n'.encode())
+    "sha256 of `model`'s code, module tree, plain attributes and state-dict tensor bytes: 'sha256:' + 16 hex."
+    try:
+        code = code_digest(model)
+    except _Unreadable as e:
+        raise NeuronConceptsError(
+            f'cannot identify {type(model).__name__} by its code ({e}), so its results cannot be cached '
+            "safely: give it a tag (wrap_model(model, tag='v1'), or tag= in RunConfig)"
+        ) from None
+    h = hashlib.sha256(f'{type(model).__module__}.{type(model).__qualname__}\n{model!r}\n{code}\n'.encode())
     for k, v in model.state_dict().items():
         if not isinstance(v, torch.Tensor):
             h.update(f'{k}|{v!r}\n'.encode())
@@ -431,8 +564,8 @@ class TargetModel:
 
     def config(self) -> dict:
         "What identifies this model in a cache key (layout facts only where they are not the default)."
-        cfg = dict(
-            model=self.name,
+        cfg = dict(  # a model known by its digest is keyed by what it is, not by how it was named
+            model=self.name if self.weights is not None else 'nn.Module',
             weights=self.weights if self.weights is not None else self.digest(),
             mean=list(self.mean),
             std=list(self.std),
@@ -777,7 +910,7 @@ def _read_state(path) -> dict:
         if isinstance(sd, dict) and isinstance(sd.get(k), dict):
             sd = sd[k]
             break
-    if not isinstance(sd, dict) or not sd:
+    if not isinstance(sd, dict) or not sd or not all(isinstance(k, str) for k in sd):
         raise NeuronConceptsError(f'weights file {path} holds no state dict')
     if all(k.startswith('module.') for k in sd):
         sd = {k[len('module.') :]: v for k, v in sd.items()}

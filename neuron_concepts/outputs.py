@@ -4,7 +4,7 @@
 
 # %% ../nbs/16_outputs.ipynb #a5ce1104
 from __future__ import annotations
-import csv, io, json, logging, os, platform
+import csv, io, json, logging, os, platform, tempfile
 from pathlib import Path
 
 from .errors import NeuronConceptsError
@@ -14,7 +14,7 @@ from .scoring import METHODS
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'write_outputs', 'summarize']
+__all__ = ['log', 'FORMULA_STARTS', 'escape_cell', 'unescape_cell', 'read_table', 'write_outputs', 'summarize']
 
 # %% ../nbs/16_outputs.ipynb #89a2d1be
 def _versions() -> dict:
@@ -32,6 +32,64 @@ def _versions() -> dict:
 def _layer_results(res) -> list:
     "The per-layer results of an `Explanation` (or of a single `RunResult`)."
     return list(res) if hasattr(res, 'layers') else [res]
+
+# %% ../nbs/16_outputs.ipynb #038ccad1
+FORMULA_STARTS = ('=', '+', '-', '@', '\t', '\r')  # what makes a spreadsheet read a cell as a formula
+
+
+def escape_cell(text) -> str:
+    "A text cell a spreadsheet shows as text: `'` in front when it starts like a formula (or with `'`)."
+    s = str(text)
+    return "'" + s if s.startswith(FORMULA_STARTS + ("'",)) else s
+
+
+def unescape_cell(text: str) -> str:
+    "The text that `escape_cell` was given."
+    return text[1:] if text.startswith("'") else text
+
+# %% ../nbs/16_outputs.ipynb #55e7310e
+def read_table(
+    path,  # a CSV file of a run folder
+    columns,  # the columns it must have
+    ints=(),  # columns read as integers
+    floats=(),  # columns read as floats
+) -> list:
+    "The rows of a run's CSV file as dicts: text unescaped, numbers converted; a bad file is one clear error."
+    path, rows, line = Path(path), [], 1
+    try:
+        with open(path, newline='', encoding='utf-8') as f:
+            reader = csv.DictReader(f)
+            missing = [c for c in columns if c not in (reader.fieldnames or [])]
+            if missing:
+                raise NeuronConceptsError(f'{path} is not a run file: it has no column {missing[0]!r}')
+            for r in reader:
+                line = reader.line_num
+                row = {}
+                for k in columns:
+                    v = r.get(k)
+                    if v is None:
+                        raise NeuronConceptsError(f'{path}, line {line}: the row is short (no {k})')
+                    row[k] = int(v) if k in ints else float(v) if k in floats else unescape_cell(v)
+                rows.append(row)
+    except NeuronConceptsError:
+        raise
+    except ValueError as e:  # a number that is not one, or text that is not UTF-8
+        raise NeuronConceptsError(f'{path}, line {line}: {e}') from None
+    except csv.Error as e:  # a field over the csv module's limit, a NUL byte
+        raise NeuronConceptsError(f'{path}, line {line}: not a readable CSV row ({e})') from None
+    except OSError as e:
+        raise NeuronConceptsError(f'cannot read {path}: {e.strerror or e}') from None
+    return rows
+
+# %% ../nbs/16_outputs.ipynb #cf4c0369
+def _setting(cfg) -> dict | None:
+    "The setting a run's configuration follows (`run_setting`), None if it cannot be told."
+    from neuron_concepts.pipeline import run_setting  # imported here: the pipeline imports this module
+
+    try:
+        return run_setting(cfg)
+    except (NeuronConceptsError, TypeError, AttributeError):
+        return None
 
 # %% ../nbs/16_outputs.ipynb #b5687c28
 def write_outputs(res, out) -> Path:
@@ -54,16 +112,17 @@ def write_outputs(res, out) -> Path:
             idx, val = lr.reps[METHODS[m][0]]
             for r, u in enumerate(lr.units.tolist()):
                 for rank, (j, s) in enumerate(lr.selections[m][r]):
-                    cw.writerow([m, lr.layer, u, rank, words[j], f'{s:.6f}'])
+                    cw.writerow([m, escape_cell(lr.layer), u, rank, escape_cell(words[j]), f'{s:.6f}'])
                 for rank, (i, a) in enumerate(zip(idx[r].tolist(), val[r].tolist())):
-                    ew.writerow([m, lr.layer, u, rank, lr.probe.files[i], f'{a:.6f}'])
+                    image = escape_cell(lr.probe.files[i])
+                    ew.writerow([m, escape_cell(lr.layer), u, rank, image, f'{a:.6f}'])
             shown.setdefault(METHODS[m][0], set()).update(idx.ravel().tolist())
     xbuf = io.StringIO(newline='')
     xw = csv.writer(xbuf, lineterminator='\n')
     xw.writerow(['crop', 'image', 'left', 'top', 'right', 'bottom'])
     for c, ii in shown.items():
         for i in sorted(ii):
-            xw.writerow([c, first.probe.files[i], *first.crops[c].boxes[i].tolist()])
+            xw.writerow([c, escape_cell(first.probe.files[i]), *first.crops[c].boxes[i].tolist()])
     acts = first.acts
     crops = {
         c: dict(fallback=int(cr.fallback.sum()), unreadable=int((~acts[c].valid).sum()))
@@ -81,6 +140,7 @@ def write_outputs(res, out) -> Path:
     info = first.info
     meta = dict(
         config=first.config.to_dict(),
+        setting=_setting(first.config),
         layer=first.layer if len(layers) == 1 else None,
         layers={lr.layer: dict(units=len(lr.units)) for lr in layers},
         units=sum(len(lr.units) for lr in layers),
@@ -106,9 +166,12 @@ def write_outputs(res, out) -> Path:
         'crops.csv': xbuf.getvalue(),
         'config.json': json.dumps(meta, indent=2, default=str) + '\n',
     }
-    tmps = {name: out / f'.{name}.tmp' for name in files}
-    try:  # all three written first, then renamed: a reader never sees a half-written file
+    tmps = {}
+    try:  # all written first (under unique names: two writers do not mix), then renamed
         for name, text in files.items():
+            fd, tmp = tempfile.mkstemp(dir=out, prefix=f'.{name}.', suffix='.tmp')
+            os.close(fd)
+            tmps[name] = Path(tmp)
             tmps[name].write_text(text, encoding='utf-8')
         for name in files:
             os.replace(tmps[name], out / name)
@@ -134,6 +197,10 @@ def summarize(res) -> str:
         f'probe: {len(first.probe) - len(failed)} images used, {n_skip} skipped'
         + (' (listed in config.json)' if n_skip else '')
     )
+    st = _setting(first.config)
+    if st is not None:
+        changed = f' (changed: {", ".join(st["changed"])})' if st['changed'] else ''
+        lines.append(f'setting: {st["name"]}{changed}, {st["description"]}')
     for c, cr in first.crops.items():
         if cr.fallback.any():
             lines.append(f'Grad-CAM map empty for {int(cr.fallback.sum())} images: centre crop used')

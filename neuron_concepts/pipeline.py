@@ -36,7 +36,8 @@ from .distributed import init_ranks, launched, rank_device, share_files
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'DEMO', 'opt', 'RunConfig', 'parse_units', 'RunResult', 'Explanation', 'run', 'explain', 'demo_config']
+__all__ = ['log', 'DEMO', 'WWW_SETTING', 'CLIP_DISSECT', 'PRESETS', 'PRESET_NOTES', 'opt', 'RunConfig', 'parse_units',
+           'RunResult', 'Explanation', 'run', 'explain', 'demo_config', 'preset_config', 'run_setting']
 
 # %% ../nbs/06_pipeline.ipynb #2623ab72
 def opt(default, help: str, **cli):
@@ -76,7 +77,7 @@ class RunConfig:
     methods: tuple = opt(
         ('www', 'gradcam-tvmf'),
         'methods, comma-separated: www, gradcam, tvmf, gradcam-tvmf, or all (these four); CLIP-Dissect: '
-        'soft-wpmi, gradcam-soft-wpmi, wpmi, rank-reorder, cos-cubed (one concept per unit)',
+        'soft-wpmi, gradcam-soft-wpmi, wpmi, rank-reorder, cos-similarity, cos-cubed (one concept per unit)',
         flags=('--method', '--methods'),
     )
     k: int = opt(40, 'representative images per unit')
@@ -116,11 +117,20 @@ class RunConfig:
         None, 'stage cache folder (default: $NEURON_CONCEPTS_CACHE or ~/.cache/neuron_concepts)'
     )
     tag: str = opt(None, "cache identity of a user's model (default: a digest of its weights)")
+    preset: str = opt(
+        None,
+        "a named setting whose values become the defaults: www (WWW's own, the defaults), clip-dissect "
+        "(CLIP-Dissect's own: ResNet-50 IMAGENET1K_V1, CLIP ViT-B/16, bare words, soft-wpmi), demo; "
+        'options given explicitly win',
+        choices=('www', 'clip-dissect', 'demo'),
+    )
 
     def validate(self) -> 'RunConfig':
         "A checked copy of this configuration; a bad field raises an error that names it."
         c = dataclasses.replace(self)
         c.methods = tuple(parse_methods(c.methods))
+        if c.preset is not None and c.preset not in PRESETS:
+            raise NeuronConceptsError(f'unknown preset {c.preset!r}; choose one of {", ".join(PRESETS)}')
         if c.layers is not None:
             c.layers = (
                 tuple(l.strip() for l in c.layers.split(',') if l.strip())
@@ -470,7 +480,7 @@ def run(config: RunConfig, progress: bool = True) -> Explanation:
         )
     times['load_encoder'] = time.time() - t
     t = time.time()
-    img_feats = {}
+    img_feats, feature_keys = {}, {}  # feature_keys: each crop's image-feature cache key, for re-use
     dissect_crops = {METHODS[m][0] for m in cfg.methods if METHODS[m][1] in DISSECT_SIMS}
     for crop in crops_needed:  # the distinct representative images of all layers, each encoded once
         idx = np.unique(np.concatenate([reps[crop, l][0].ravel() for l in layers]))
@@ -483,6 +493,7 @@ def run(config: RunConfig, progress: bool = True) -> Explanation:
             encoder=encoder.config(),
             **({'jpeg': cfg.jpeg_roundtrip} if cfg.jpeg_roundtrip else {}),
         )
+        feature_keys[crop] = fcfg
         img_feats[crop] = (
             idx,
             cache.rows(
@@ -570,12 +581,13 @@ def run(config: RunConfig, progress: bool = True) -> Explanation:
         device=str(device),
         encoder=encoder.config(),
         encoder_is_clip=encoder.is_clip,
-        target=target.config(),
+        target=dict(target.config(), model=target.name),  # the name, which a digest's key leaves out
         final_layer=target.final_layer,
         score_device=str(encoder.device),
         rank=ranks.rank,  # this process (0: the one that writes the outputs) of `processes`
         processes=ranks.world,
         stages=cache.log,
+        feature_keys=feature_keys,  # where more images of the same crops are encoded into the same cache
         seconds={k: round(v, 2) for k, v in times.items()},
     )
     for r in results.values():
@@ -619,3 +631,58 @@ DEMO = dict(
 def demo_config(**kw) -> RunConfig:
     "The offline demo: bundled probe set, EfficientNet-Lite0, ConSE stand-in, ImageNet concepts, k = 1."
     return RunConfig(**{**DEMO, **kw})
+
+# %% ../nbs/06_pipeline.ipynb #658ef2d6
+WWW_SETTING = dict(  # WWW's own setting, the paper's: RunConfig's defaults
+    model='resnet50',
+    weights='default',
+    encoder='ViT-B-32',
+    encoder_weights='default',
+    methods=('www', 'gradcam-tvmf'),
+)
+CLIP_DISSECT = dict(  # CLIP-Dissect's own defaults (its describe_neurons.py, data_utils.py and utils.py)
+    model='torchvision:resnet50:IMAGENET1K_V1',  # torchvision's ResNet-50 with the V1 weights
+    weights='default',
+    encoder='ViT-B-16',  # OpenAI's CLIP ViT-B/16
+    encoder_weights='default',
+    methods=('soft-wpmi',),  # soft-WPMI over every probe image, each concept encoded as the bare word
+    reduce='mean',  # a channel's map by its mean (pool_mode avg)
+)
+PRESETS = {'www': WWW_SETTING, 'clip-dissect': CLIP_DISSECT, 'demo': DEMO}
+PRESET_NOTES = {
+    'www': "WWW's own setting (the paper's): ResNet-50 IMAGENET1K_V2, CLIP ViT-B/32, 'A photo of a {}'",
+    'clip-dissect': "CLIP-Dissect's own defaults: ResNet-50 IMAGENET1K_V1, CLIP ViT-B/16, the bare word",
+    'demo': 'the offline demo: EfficientNet-Lite0, the ConSE stand-in (not CLIP), ImageNet concepts, k = 1',
+}
+
+
+def preset_config(
+    name: str,  # a preset: www, clip-dissect or demo
+    **kw,  # any other field of `RunConfig`; these win over the preset's values
+) -> RunConfig:
+    "The configuration of preset `name` (`PRESETS`), the options in `kw` winning; the preset is recorded."
+    if name not in PRESETS:
+        raise NeuronConceptsError(f'unknown preset {name!r}; choose one of {", ".join(PRESETS)}')
+    return RunConfig(**{**PRESETS[name], **kw, 'preset': name})
+
+# %% ../nbs/06_pipeline.ipynb #5f39f400
+def run_setting(cfg: RunConfig) -> dict:
+    "Which setting `cfg` runs: its preset and the preset's values it changed, else the preset it matches."
+    c = cfg.validate()
+
+    def differs(k, v):
+        mine = getattr(c, k)
+        if k == 'methods':
+            return tuple(parse_methods(v)) != tuple(mine)
+        if k == 'model' and not isinstance(mine, str):
+            return True  # a model object is no preset's
+        return mine != v
+
+    if c.preset is not None:
+        name = c.preset
+    else:
+        name = next((n for n, p in PRESETS.items() if not any(differs(k, v) for k, v in p.items())), None)
+    if name is None:
+        return dict(name='custom', description='a setting of its own (no preset)', changed=[])
+    changed = [k for k, v in PRESETS[name].items() if differs(k, v)]
+    return dict(name=name, description=PRESET_NOTES[name], changed=changed)

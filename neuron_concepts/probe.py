@@ -131,24 +131,33 @@ def _walk_images(root: Path):
 
 # %% ../nbs/12_probe.ipynb #5b8ddf8b
 def _read_labels_csv(path: Path) -> dict:
-    "Read a `file,label` CSV into {relative file: class index}."
+    "Read a `file,label` CSV into {relative file: class index}; a bad file is one error naming the row."
+    n = 0
     try:
         with open(path, newline='', encoding='utf-8') as f:
-            rows = list(csv.reader(f))
+            reader = csv.reader(f)
+            rows = []
+            for row in reader:
+                n = reader.line_num
+                rows.append((n, row))
     except (OSError, UnicodeDecodeError) as e:
         raise NeuronConceptsError(f'labels file {path}: {e}') from None
-    if rows and rows[0][:2] == ['file', 'label']:
+    except csv.Error as e:  # a field over the csv module's limit, a broken quote
+        raise NeuronConceptsError(f'labels file {path}, row {n + 1}: not a readable CSV row ({e})') from None
+    if rows and rows[0][1][:2] == ['file', 'label']:
         rows = rows[1:]
     out = {}
-    for n, row in enumerate(rows, 1):
+    for n, row in rows:
         if not row:
             continue
         try:
             out[row[0]] = int(row[1])
+            if out[row[0]] < -1:
+                raise ValueError('a class index is 0 or more (-1: unknown)')
         except (IndexError, ValueError):
-            raise NeuronConceptsError(
-                f'labels file {path}, row {n}: expected "file,label", got {row}'
-            ) from None
+            got = repr(row)[:80]
+            bad = f'labels file {path}, row {n}: expected "file,label", got {got}'
+            raise NeuronConceptsError(bad) from None
     return out
 
 # %% ../nbs/12_probe.ipynb #deede563

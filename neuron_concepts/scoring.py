@@ -90,6 +90,7 @@ METHODS = {  # method -> (crop, similarity)
     'gradcam-soft-wpmi': ('gradcam', 'soft_wpmi'),
     'wpmi': ('center', 'wpmi'),
     'rank-reorder': ('center', 'rank_reorder'),
+    'cos-similarity': ('center', 'cos_similarity'),
     'cos-cubed': ('center', 'cos_cubed'),
 }
 PAPER_METHODS = ('www', 'gradcam', 'tvmf', 'gradcam-tvmf')  # 'all': the paper's 2 x 2

@@ -25,7 +25,8 @@ def test_help_lists_commands():
     r = cli('--help')
     assert r.returncode == 0 and all(c in r.stdout for c in ('run', 'demo', 'evaluate'))
     r = cli('run', '--help')
-    for flag in ('--probe', '--model', '--layer', '--encoder', '--concepts', '--method', '--k', '--alpha', '--kappa', '--device', '--out'):
+    for flag in ('--probe', '--model', '--layer', '--encoder', '--concepts', '--method', '--k', '--alpha', '--kappa', '--device', '--out',
+                 '--preset'):
         assert flag in r.stdout, flag
 
 

@@ -142,3 +142,38 @@ def test_2048_units_open_and_scroll(browser, tmp_path):
     print(f'2048 units: report written in {build:.1f} s, {page.stat().st_size / 1e6:.2f} MB; '
           f'load {load:.2f} s; scrolled to the end in {scroll:.2f} s')
     assert load < 15 and scroll < 30
+
+
+@pytest.mark.slow
+def test_sort_by_faithfulness(browser, tmp_path):
+    "With faithfulness.csv in the run folder, each unit shows its scores and the page sorts by any of them."
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    run = fake_run(tmp_path, n_units=20)
+    f1 = {u: (u * 7 % 20) / 20 for u in range(20)}  # a known order, not the units' own
+    with open(run / 'faithfulness.csv', 'w', newline='') as f:
+        w = csv.writer(f)
+        w.writerow(['method', 'layer', 'unit', 'target', 'concept', 'wnid', 'split', 'baseline', 'n_images',
+                    'n_positive', 'correlation', 'cosine', 'auprc', 'f1', 'iou'])
+        for u in range(20):
+            for m in ('www', 'gradcam-tvmf'):
+                w.writerow([m, 'layer4', u, 'top', 'sky', 'n09436708', 'heldout', '', 8, 2, 0.1, 0.2, 0.3,
+                            f1[u] if m == 'www' else 1 - f1[u], 0.5])
+                w.writerow([m, 'layer4', u, 'top', 'sky', 'n09436708', 'heldout', 'other-unit', 8, 2, 9, 9, 9, 9, 9])
+    page = write_report(run, progress=False)
+    open_page(browser, page)
+    assert severe(browser) == []
+    order = lambda: browser.execute_script(
+        'return Array.prototype.map.call(document.querySelectorAll(".unit"), '
+        'function(u){ return u.querySelector("h2").textContent; });')
+    assert order() == [f'layer4 · unit {u}' for u in range(20)]
+    lines = browser.find_elements(By.CSS_SELECTOR, '.unit .faith')
+    assert len(lines) == 40 and 'faithfulness (held out, 2 positive): corr 0.100' in lines[0].text
+    Select(browser.find_element(By.ID, 'sort')).select_by_value('www-f1')
+    assert order() == [f'layer4 · unit {u}' for u in sorted(range(20), key=lambda u: -f1[u])]
+    Select(browser.find_element(By.ID, 'sort')).select_by_value('gradcam-tvmf-f1')
+    assert order() == [f'layer4 · unit {u}' for u in sorted(range(20), key=lambda u: f1[u])]
+    Select(browser.find_element(By.ID, 'sort')).select_by_value('')
+    assert order() == [f'layer4 · unit {u}' for u in range(20)]
+    assert severe(browser) == []

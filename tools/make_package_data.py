@@ -2,7 +2,7 @@
 
 Usage: python tools/make_package_data.py SHARED_DATA_DIR
 
-Writes neuron_concepts/data/: the concept vocabularies, the ImageNet class index and the small
+Writes neuron_concepts/data/: the concept vocabularies, WordNet's noun hierarchy, the ImageNet class index and the small
 bundled probe set (downsized JPEGs). See neuron_concepts/data/README.md for provenance.
 """
 import gzip, shutil, sys
@@ -18,9 +18,10 @@ def main(shared):
     (out / 'concepts').mkdir(parents=True, exist_ok=True)
     for name in ('imagenet_labels.txt', 'broden_labels_clean.txt', 'categories_places365.txt'):
         shutil.copyfile(shared / 'concepts' / name, out / 'concepts' / name)
-    with open(shared / 'concepts' / 'wordnet_nouns.tsv', 'rb') as src, \
-            gzip.GzipFile(out / 'concepts' / 'wordnet_nouns.tsv.gz', 'wb', mtime=0) as dst:
-        shutil.copyfileobj(src, dst)
+    for name in ('wordnet_nouns.tsv', 'wordnet_hypernyms.tsv'):  # gzip-compressed, reproducibly (no mtime)
+        with open(shared / 'concepts' / name, 'rb') as src, \
+                gzip.GzipFile(out / 'concepts' / f'{name}.gz', 'wb', mtime=0) as dst:
+            shutil.copyfileobj(src, dst)
     files = sorted((shared / 'imagenet-samples').glob('*.JPEG'))
     assert len(files) == 1000, len(files)
     (out / 'imagenet_wnids.txt').write_text('\n'.join(f.name.split('_')[0] for f in files) + '\n')

@@ -1,0 +1,119 @@
+"""How right are the labels, layer by layer? NeuronEval's five metrics with WordNet's ground truth.
+
+Usage: python benchmarks/faithfulness.py [--probe DIR] [--out DIR] [--k 10] [--holdout 0.5] [--alpha 0.005] [--chunk 250]
+
+Explains EfficientNet-Lite0's layers blocks.10, head and fc on the probe set (default: the 1,000 ImageNet sample
+images) with www, gradcam-tvmf and soft-wpmi, WordNet concepts and the offline stand-in encoder
+conse-lite2-minilm (ConSE, not CLIP), every unit, then scores every label (`faithfulness`): held out, in sample
+and on all images, beside a random concept and another unit's concept. Prints the tables, the in-sample
+inflation, the known-neurons test on fc (per metric and alpha) and NeuronEval's two sanity checks on the run's
+own labels, and writes OUT/faithfulness.csv, OUT/faithfulness.json and OUT/faithfulness-bench.json.
+The stages are cached (set NEURON_CONCEPTS_CACHE): a second run reuses the explanation.
+"""
+import argparse, json, time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from neuron_concepts import explain, faithfulness
+from neuron_concepts.groundtruth import LabelPresence, concept_synsets, ancestors
+from neuron_concepts.metrics import METRICS, known_neurons, metric_matrix, perturb_labels
+from neuron_concepts.resources import imagenet_wnids
+
+LAYERS, METHODS = ('blocks.10', 'head', 'fc'), ('www', 'gradcam-tvmf', 'soft-wpmi')
+
+
+def known_neuron_test(expl, alphas):
+    "Final-layer unit u is class u: the fraction of units whose own class's synset scores best, per metric."
+    res = expl['fc']
+    probe, syn = expl.probe, concept_synsets(res.concept_set)
+    labelled = sorted({int(c) for c in probe.labels if c >= 0})
+    present = sorted(set().union(*(ancestors(imagenet_wnids()[c]) for c in labelled)))
+    row = {}
+    for j, w in enumerate(syn):  # one WordNet row per synset present in the probe set
+        row.setdefault(w, j)
+    cols = [row[w] for w in present]
+    C = LabelPresence(probe.labels, syn)(0, len(probe), cols).double()
+    ok = torch.as_tensor(res.acts['center'].valid)
+    A = res.acts['center'].load().values.double()[ok]
+    units = [u for u in labelled if u in set(res.units.tolist())]
+    own = torch.tensor([present.index(imagenet_wnids()[u]) for u in units])
+    out = {a: known_neurons(A[:, units], C[ok], own, a) for a in alphas}
+    return dict(units=len(units), candidates=len(present), chance=1 / len(present), by_alpha=out)
+
+
+def sanity_checks(expl, f, alpha, min_pos=4):
+    "NeuronEval's checks on the run's own top labels (split all, >= min_pos positives): does each metric fall?"
+    out = {}
+    for layer in LAYERS:
+        res = expl[layer]
+        ok = torch.as_tensor(res.acts['center'].valid)
+        A = res.acts['center'].load().values.double()[ok]
+        pres = LabelPresence(expl.probe.labels, concept_synsets(res.concept_set))
+        rows = [r for r in f.rows if r['layer'] == layer and r['split'] == 'all' and r['baseline'] == ''
+                and r['target'] == 'top' and r['wnid'] and r['n_positive'] >= min_pos]
+        if not rows:
+            out[layer] = dict(pairs=0)
+            continue
+        first = {}
+        for j, w in enumerate(concept_synsets(res.concept_set)):
+            first.setdefault(w, j)
+        js = [first[r['wnid']] for r in rows]
+        C = pres(0, len(expl.probe), js).double()[ok]
+        Au = A[:, [r['unit'] for r in rows]]
+        own = lambda m: torch.diagonal(m)
+        base = {k: own(v) for k, v in metric_matrix(Au, C, alpha).items()}
+        out[layer] = dict(pairs=len(rows))
+        for kind in ('drop', 'add'):
+            worse = metric_matrix(Au, perturb_labels(C, kind, 0.5, seed=0), alpha)
+            out[layer][kind] = {k: float((own(worse[k]) < base[k]).double().mean()) for k in METRICS}
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--probe', default=str(Path(__file__).resolve().parents[2] / 'shared' / 'data' / 'imagenet-samples'))
+    ap.add_argument('--out', default='bench-out/faithfulness')
+    ap.add_argument('--k', type=int, default=10)
+    ap.add_argument('--holdout', type=float, default=0.5)
+    ap.add_argument('--alpha', type=float, default=0.005)
+    ap.add_argument('--chunk', type=int, default=250, help='images per activation chunk file (streamed)')
+    ap.add_argument('--quiet', action='store_true', help='no progress bars (on stderr)')
+    a = ap.parse_args()
+    t0 = time.time()
+    expl = explain('efficientnet-lite0', layers=list(LAYERS), probe=a.probe, encoder='conse-lite2-minilm',
+                   concepts='wordnet', methods=METHODS, k=a.k, units='all', chunk=a.chunk, out=a.out, progress=not a.quiet)
+    t1 = time.time()
+    f = faithfulness(expl, holdout=a.holdout, alpha=a.alpha, out=a.out, progress=not a.quiet)
+    t2 = time.time()
+    kn = known_neuron_test(expl, (0.001, 0.002, 0.005, 0.01, 0.02, 0.05))
+    sc = sanity_checks(expl, f, a.alpha)
+    t3 = time.time()
+    print('NOTE: the image-text encoder is the offline stand-in conse-lite2-minilm (ConSE), not CLIP.')
+    print(f"probe: {f.about['n_images']} images ({f.about['n_heldout']} held out); alpha {a.alpha}; k {a.k}\n")
+    print('top concept:\n' + f.table('top') + '\n\nselected set:\n' + f.table('set') + '\n')
+    print('in-sample inflation (insample - heldout), top concept:')
+    for layer, ms in f.inflation.items():
+        for m, t in ms.items():
+            d = t['top']
+            print(f'  {layer} {m}: ' + ', '.join(f'{k} {d[k]:+.3f}' if d[k] is not None else f'{k} -'
+                                                 for k in METRICS))
+    print(f"\nknown neurons (fc, {kn['units']} units, {kn['candidates']} candidate synsets, chance "
+          f"{kn['chance']:.4f}): fraction whose own class scores best")
+    for al, r in kn['by_alpha'].items():
+        print(f'  alpha {al}: ' + ', '.join(f'{k} {v:.3f}' for k, v in r.items()))
+    print('\nsanity checks on the run\'s own top labels (>= 4 positives): fraction of labels whose score falls')
+    for layer, r in sc.items():
+        for kind in ('drop', 'add'):
+            if kind in r:
+                print(f"  {layer} ({r['pairs']} labels), {kind}: " + ', '.join(f'{k} {v:.3f}' for k, v in r[kind].items()))
+    secs = dict(explain=round(t1 - t0, 1), faithfulness=round(t2 - t1, 1), checks=round(t3 - t2, 1))
+    print(f'\nseconds: {secs}')
+    bench = dict(seconds=secs, known_neurons=kn, sanity=sc, inflation=f.inflation, about=f.about,
+                 summary=f.summary)
+    (Path(a.out) / 'faithfulness-bench.json').write_text(json.dumps(bench, indent=1, default=str) + '\n')
+
+
+if __name__ == '__main__':
+    main()

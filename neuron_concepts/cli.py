@@ -93,6 +93,7 @@ def add_faithfulness_parser(sub):
     p.add_argument('--judge-top', type=int, default=5, help="judged present: among the image's top concepts")
     p.add_argument('--seed', type=int, default=0, help='seed of the random baseline')
     p.add_argument('--quiet', action='store_true', help='no progress bars')
+    p.add_argument('--cache-dir', default=None, help="stage cache (default: the default, not the run's)")
     return p
 
 # %% ../nbs/07_cli.ipynb #74b3c2dd
@@ -102,7 +103,7 @@ def faithfulness_main(a) -> int:
 
     f = faithfulness(a.dir, holdout=a.holdout, layers=a.layer, methods=a.method, alpha=a.alpha,
                      min_positive=a.min_positive, judge=a.judge, judge_top=a.judge_top, seed=a.seed,
-                     progress=not a.quiet)
+                     progress=not a.quiet, cache_dir=getattr(a, 'cache_dir', None))
     note = f"NOTE: {f.about['note']}.\n" if f.about.get('note') else ''
     circ = ' (circular: the judge chose the labels)' if f.about['circular'] else ''
     how = f"presence: {f.about['presence']}{circ}"

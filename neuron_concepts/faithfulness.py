@@ -314,18 +314,27 @@ def faithfulness_table(summary: dict, target: str = 'top') -> str:
 
 # %% ../nbs/24_faithfulness.ipynb #6831cc1e
 def _atomic_write(path: Path, text: str):
-    tmp = path.with_name('.' + path.name + '.tmp')
-    try:
-        tmp.write_text(text, encoding='utf-8')
+    import tempfile
+
+    tmp = None
+    try:  # a unique temporary name: two writers do not mix; removed on any failure
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+        with os.fdopen(fd, 'w', encoding='utf-8') as f:
+            f.write(text)
         os.replace(tmp, path)
     except OSError as e:
-        tmp.unlink(missing_ok=True)
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
         raise NeuronConceptsError(f'cannot write {path}: {e.strerror or e}') from None
 
 
 def _cell(v):
+    from neuron_concepts.outputs import escape_cell
+
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return ''
+    if isinstance(v, str):
+        return escape_cell(v)  # a concept or layer name a spreadsheet would run: kept as text
     return f'{v:.6f}' if isinstance(v, float) else v
 
 
@@ -344,7 +353,7 @@ def write_faithfulness(f: Faithfulness, out) -> tuple:
     return paths
 
 # %% ../nbs/24_faithfulness.ipynb #338931b2
-def _load_run(run, progress: bool):
+def _load_run(run, progress: bool, cache_dir=None):
     "(Explanation, its folder or None) of an `Explanation` or a run folder (reloaded from the cache)."
     if hasattr(run, 'layers') and hasattr(run, 'config'):
         return run, None
@@ -354,7 +363,7 @@ def _load_run(run, progress: bool):
     d = Path(run)
     if not (d / 'config.json').is_file():
         raise NeuronConceptsError(f'{d} is not a run folder: config.json is missing')
-    return run_pipeline(run_config(d), progress=progress), d
+    return run_pipeline(run_config(d, cache_dir), progress=progress), d  # the caller's cache, not d's
 
 
 def _check_names(asked, have, what: str) -> list:
@@ -420,9 +429,10 @@ def faithfulness(
     seed: int = 0,  # seed of the baselines
     out=None,  # folder for faithfulness.csv and .json (default: the run folder, if one was given)
     progress: bool = True,
+    cache_dir=None,  # the stage cache for a run folder (default: the default cache, never the folder's)
 ) -> Faithfulness:
     "Score each unit's labels by NeuronEval's five metrics, held out and in sample, beside two baselines."
-    expl, folder = _load_run(run, progress)
+    expl, folder = _load_run(run, progress, cache_dir)
     out = folder if out is None else out
     layer_names = _check_names(layers, list(expl.layers), 'layer')
     method_names = _check_names(methods, list(expl.config.methods), 'method')

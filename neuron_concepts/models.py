@@ -910,7 +910,7 @@ def _read_state(path) -> dict:
         if isinstance(sd, dict) and isinstance(sd.get(k), dict):
             sd = sd[k]
             break
-    if not isinstance(sd, dict) or not sd:
+    if not isinstance(sd, dict) or not sd or not all(isinstance(k, str) for k in sd):
         raise NeuronConceptsError(f'weights file {path} holds no state dict')
     if all(k.startswith('module.') for k in sd):
         sd = {k[len('module.') :]: v for k, v in sd.items()}

@@ -32,16 +32,20 @@ def read_faithfulness(run_dir) -> dict:
     f = Path(run_dir) / 'faithfulness.csv'
     if not f.is_file():
         return {}
-    with open(f, newline='', encoding='utf-8') as fh:
-        rows = [r for r in csv.DictReader(fh) if r['baseline'] == '' and r['target'] == 'top']
+    cols = ['baseline', 'target', 'split', 'layer', 'unit', 'method', 'concept', 'n_positive', *METRICS]
+    rows = read_table(f, cols, ints=['unit', 'n_positive'])  # text unescaped; a bad file is one line
+    rows = [r for r in rows if r['baseline'] == '' and r['target'] == 'top']
     split = 'heldout' if any(r['split'] == 'heldout' for r in rows) else 'all'
     out = {}
     for r in rows:
         if r['split'] != split:
             continue
-        v = {k: float(r[k]) if r[k] else None for k in METRICS}
-        out.setdefault((r['layer'], int(r['unit'])), {})[r['method']] = dict(
-            v, split=split, n_positive=int(r['n_positive']), concept=r['concept'])
+        try:
+            v = {k: float(r[k]) if r[k] else None for k in METRICS}
+        except ValueError as e:
+            raise NeuronConceptsError(f'{f}: a metric that is not a number ({e})') from None
+        out.setdefault((r['layer'], r['unit']), {})[r['method']] = dict(
+            v, split=split, n_positive=r['n_positive'], concept=r['concept'])
     return out
 
 # %% ../nbs/21_report.ipynb #502b5594
@@ -107,6 +111,8 @@ def _thumb(root: Path, image: str, box, resize: int, crop: int, out: Path, size:
     "Write the thumbnail of one crop (once) and return its file name; a name outside `root` is refused."
     if not _safe_name(image):
         raise NeuronConceptsError(f'image name {image!r} points outside the probe folder')
+    if box is not None and not (box[2] - box[0] == crop == box[3] - box[1] and min(box) >= 0):
+        raise NeuronConceptsError(f'{box} is not a {crop} x {crop} crop box')
     st = os.stat(root / image)
     what = f'{root}|{image}|{st.st_size}|{st.st_mtime_ns}|{box}|{resize}|{crop}|{size}'
     name = hashlib.sha1(what.encode()).hexdigest()[:16] + '.jpg'
@@ -286,8 +292,10 @@ def write_report(
     tgt = cfg.get('target') if isinstance(cfg.get('target'), dict) else {}
     try:
         resize, crop = int(tgt.get('resize') or RESIZE), int(tgt.get('crop') or CROP)
-    except (TypeError, ValueError):
-        bad = f'{run_dir}/config.json: the target\'s resize and crop are not numbers'
+        if not 0 < crop <= resize <= 8192:
+            raise ValueError(resize, crop)
+    except (TypeError, ValueError, OverflowError):
+        bad = f'{run_dir}/config.json: the target\'s resize and crop are not sizes'
         raise NeuronConceptsError(bad) from None
     final = cfg.get('final_layer')
     gt = ground_truth() if cfg.get('n_classes') == 1000 else None  # final-layer unit i is ImageNet class i

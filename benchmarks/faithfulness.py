@@ -1,6 +1,6 @@
 """How right are the labels, layer by layer? NeuronEval's five metrics with WordNet's ground truth.
 
-Usage: python benchmarks/faithfulness.py [--probe DIR] [--out DIR] [--k 10] [--holdout 0.5] [--alpha 0.005] [--chunk 250]
+Usage: python benchmarks/faithfulness.py [--probe DIR] [--out DIR] [--k 10] [--holdout 0.5] [--alpha 0.005] [--chunk 250] [--units all]
 
 Explains EfficientNet-Lite0's layers blocks.10, head and fc on the probe set (default: the 1,000 ImageNet sample
 images) with www, gradcam-tvmf and soft-wpmi, WordNet concepts and the offline stand-in encoder
@@ -43,32 +43,59 @@ def known_neuron_test(expl, alphas):
     return dict(units=len(units), candidates=len(present), chance=1 / len(present), by_alpha=out)
 
 
-def sanity_checks(expl, f, alpha, min_pos=4):
+def sanity_checks(expl, rows, alpha, min_pos=4):
     "NeuronEval's checks on the run's own top labels (split all, >= min_pos positives): does each metric fall?"
     out = {}
     for layer in LAYERS:
         res = expl[layer]
         ok = torch.as_tensor(res.acts['center'].valid)
         A = res.acts['center'].load().values.double()[ok]
-        pres = LabelPresence(expl.probe.labels, concept_synsets(res.concept_set))
-        rows = [r for r in f.rows if r['layer'] == layer and r['split'] == 'all' and r['baseline'] == ''
-                and r['target'] == 'top' and r['wnid'] and r['n_positive'] >= min_pos]
-        if not rows:
-            out[layer] = dict(pairs=0)
+        syn = concept_synsets(res.concept_set)
+        pres = LabelPresence(expl.probe.labels, syn)
+        rs = [r for r in rows if r['layer'] == layer and r['split'] == 'all' and r['baseline'] == ''
+              and r['target'] == 'top' and r['wnid'] and int(r['n_positive']) >= min_pos]
+        if not rs:
+            out[layer] = dict(labels=0)
             continue
         first = {}
-        for j, w in enumerate(concept_synsets(res.concept_set)):
+        for j, w in enumerate(syn):
             first.setdefault(w, j)
-        js = [first[r['wnid']] for r in rows]
-        C = pres(0, len(expl.probe), js).double()[ok]
-        Au = A[:, [r['unit'] for r in rows]]
-        own = lambda m: torch.diagonal(m)
-        base = {k: own(v) for k, v in metric_matrix(Au, C, alpha).items()}
-        out[layer] = dict(pairs=len(rows))
+        C = pres(0, len(expl.probe), [first[r['wnid']] for r in rs]).double()[ok]
+        Au = A[:, [int(r['unit']) for r in rs]]
+        base = {k: torch.diagonal(v) for k, v in metric_matrix(Au, C, alpha).items()}
+        out[layer] = dict(labels=len(rs))
         for kind in ('drop', 'add'):
-            worse = metric_matrix(Au, perturb_labels(C, kind, 0.5, seed=0), alpha)
-            out[layer][kind] = {k: float((own(worse[k]) < base[k]).double().mean()) for k in METRICS}
+            worse = {k: torch.diagonal(v) for k, v in metric_matrix(Au, perturb_labels(C, kind, 0.5), alpha).items()}
+            out[layer][kind] = {k: dict(before=float(base[k].nanmean()), after=float(worse[k].nanmean()),
+                                        fell=float((worse[k] < base[k]).double().mean())) for k in METRICS}
     return out
+
+
+def print_checks(sc):
+    print("\nsanity checks on the run's own top labels (>= 4 positives; half the positives dropped, or as many "
+          "wrong ones added): mean before -> after, and the fraction of labels whose score falls")
+    for layer, r in sc.items():
+        for kind in ('drop', 'add'):
+            if kind in r:
+                print(f"  {layer} ({r['labels']} labels), {kind}: " + ', '.join(
+                    f"{k} {v['before']:.3f} -> {v['after']:.3f} ({v['fell']:.2f})" for k, v in r[kind].items()))
+
+
+def checks_only(a):
+    "Known neurons and sanity checks of a finished benchmark (its run from the cache, its faithfulness.csv)."
+    import csv
+    expl = explain('efficientnet-lite0', layers=list(LAYERS), probe=a.probe, encoder='conse-lite2-minilm',
+                   concepts='wordnet', methods=METHODS, k=a.k, units=a.units, chunk=a.chunk, progress=False)
+    with open(Path(a.out) / 'faithfulness.csv', newline='', encoding='utf-8') as fh:
+        rows = list(csv.DictReader(fh))
+    kn = known_neuron_test(expl, (0.001, 0.002, 0.005, 0.01, 0.02, 0.05))
+    sc = sanity_checks(expl, rows, a.alpha)
+    print(f"known neurons (fc, {kn['units']} units, {kn['candidates']} candidate synsets, chance "
+          f"{kn['chance']:.4f}): fraction whose own class scores best")
+    for al, r in kn['by_alpha'].items():
+        print(f'  alpha {al}: ' + ', '.join(f'{k} {v:.3f}' for k, v in r.items()))
+    print_checks(sc)
+    (Path(a.out) / 'faithfulness-checks.json').write_text(json.dumps(dict(known_neurons=kn, sanity=sc), indent=1) + '\n')
 
 
 def main():
@@ -79,16 +106,20 @@ def main():
     ap.add_argument('--holdout', type=float, default=0.5)
     ap.add_argument('--alpha', type=float, default=0.005)
     ap.add_argument('--chunk', type=int, default=250, help='images per activation chunk file (streamed)')
+    ap.add_argument('--units', default='all', help="units of each layer: all, or e.g. 0-111 (blocks.10 has 112)")
     ap.add_argument('--quiet', action='store_true', help='no progress bars (on stderr)')
+    ap.add_argument('--checks-only', action='store_true', help='only the known-neuron and sanity checks of OUT')
     a = ap.parse_args()
+    if a.checks_only:
+        return checks_only(a)
     t0 = time.time()
     expl = explain('efficientnet-lite0', layers=list(LAYERS), probe=a.probe, encoder='conse-lite2-minilm',
-                   concepts='wordnet', methods=METHODS, k=a.k, units='all', chunk=a.chunk, out=a.out, progress=not a.quiet)
+                   concepts='wordnet', methods=METHODS, k=a.k, units=a.units, chunk=a.chunk, out=a.out, progress=not a.quiet)
     t1 = time.time()
     f = faithfulness(expl, holdout=a.holdout, alpha=a.alpha, out=a.out, progress=not a.quiet)
     t2 = time.time()
     kn = known_neuron_test(expl, (0.001, 0.002, 0.005, 0.01, 0.02, 0.05))
-    sc = sanity_checks(expl, f, a.alpha)
+    sc = sanity_checks(expl, f.rows, a.alpha)
     t3 = time.time()
     print('NOTE: the image-text encoder is the offline stand-in conse-lite2-minilm (ConSE), not CLIP.')
     print(f"probe: {f.about['n_images']} images ({f.about['n_heldout']} held out); alpha {a.alpha}; k {a.k}\n")
@@ -103,11 +134,7 @@ def main():
           f"{kn['chance']:.4f}): fraction whose own class scores best")
     for al, r in kn['by_alpha'].items():
         print(f'  alpha {al}: ' + ', '.join(f'{k} {v:.3f}' for k, v in r.items()))
-    print('\nsanity checks on the run\'s own top labels (>= 4 positives): fraction of labels whose score falls')
-    for layer, r in sc.items():
-        for kind in ('drop', 'add'):
-            if kind in r:
-                print(f"  {layer} ({r['pairs']} labels), {kind}: " + ', '.join(f'{k} {v:.3f}' for k, v in r[kind].items()))
+    print_checks(sc)
     secs = dict(explain=round(t1 - t0, 1), faithfulness=round(t2 - t1, 1), checks=round(t3 - t2, 1))
     print(f'\nseconds: {secs}')
     bench = dict(seconds=secs, known_neurons=kn, sanity=sc, inflation=f.inflation, about=f.about,

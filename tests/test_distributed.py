@@ -17,7 +17,10 @@ def cli(probe, out, cache):
 
 
 def one(probe, out, cache):
-    return subprocess.run([sys.executable, *cli(probe, out, cache)], capture_output=True, text=True, timeout=600)
+    "The single process, at torchrun's thread count (one per process): the bytes are equal at equal thread counts."
+    env = {**os.environ, 'OMP_NUM_THREADS': '1'}
+    return subprocess.run([sys.executable, *cli(probe, out, cache)], capture_output=True, text=True, timeout=600,
+                          env=env)
 
 
 def torchrun(n, probe, out, cache, popen=False):

@@ -421,10 +421,12 @@ _ZOOM = (
 
 def _partial_note(data, cfg) -> str:
     "A line for the top of the page when only some units of a layer are explained, else ''."
-    units = (cfg.get('config') or {}).get('units', 'all')
+    conf, layers = cfg.get('config'), cfg.get('layers')   # a damaged config.json: no line rather than a traceback
+    units = conf.get('units', 'all') if isinstance(conf, dict) else 'all'
     parts = []
-    for layer, info in (cfg.get('layers') or {}).items():
-        n, of = sum(l == layer for l, _ in data['units']), (info or {}).get('of')
+    for layer, info in (layers if isinstance(layers, dict) else {}).items():
+        of = info.get('of') if isinstance(info, dict) else None
+        n, of = sum(l == layer for l, _ in data['units']), (of if isinstance(of, int) else None)
         if of and n < of:
             parts.append(f'{n:,} of the {of:,} units of layer {layer}')
         elif not of and units not in (None, 'all'):

@@ -421,7 +421,7 @@ _ZOOM = (
 
 def _partial_note(data, cfg) -> str:
     "A line for the top of the page when only some units of a layer are explained, else ''."
-    conf, layers = cfg.get('config'), cfg.get('layers')   # a damaged config.json: no line rather than a traceback
+    conf, layers = cfg.get('config'), cfg.get('layers')   # damaged config.json: no line
     units = conf.get('units', 'all') if isinstance(conf, dict) else 'all'
     parts = []
     for layer, info in (layers if isinstance(layers, dict) else {}).items():

@@ -141,8 +141,8 @@ def test_lessons_student_copies_have_no_solutions(tmp_path):
     r = cli('lessons', tmp_path / 'class', '--student')
     assert r.returncode == 0 and "student's copies" in r.stdout, r.stderr
     nbs = sorted((tmp_path / 'class').glob('*.ipynb'))
-    assert [p.stem for p in nbs][:6] == ['00_crop', '01_activations', '02_similarity', '03_scoring', '04_eval',
-                                         '05_ablation']
+    assert [p.stem for p in nbs][:7] == ['00_crop', '01_activations', '02_similarity', '03_scoring', '04_eval',
+                                         '04b_faithfulness', '05_ablation']
     for p in nbs:
         cells = json.loads(p.read_text(encoding='utf-8'))['cells']
         srcs = [''.join(c['source']) for c in cells]

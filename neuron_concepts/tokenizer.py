@@ -15,27 +15,21 @@ from .cache import config_key, load_cached, cache_put
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'CLIP_PATTERN', 'SPECIAL_TEXTS', 'clip_bpe_tokenizer', 'plain_mask', 'plain_ids', 'pack_tokens',
-           'FastClipTokenizer', 'fast_tokenizer', 'tokenizer_config', 'cached_tokens']
+__all__ = ['log', 'PLAIN_WORDS', 'SPECIAL_TEXTS', 'bpe_tokenizer', 'plain_mask', 'plain_ids', 'pack_tokens', 'FastClipTokenizer',
+           'fast_tokenizer', 'tokenizer_config', 'cached_tokens']
 
 # %% ../nbs/25_tokenizer.ipynb #256a32d1
-# open_clip's pre-tokenizer pattern, less its special tokens
-CLIP_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+"""
+# open_clip's pre-tokenizer pattern on plain lower-cased text (letters a-z, digits 0-9), and '\n' closing a text
+PLAIN_WORDS = re.compile(r"""'s|'t|'re|'ve|'m|'ll|'d|[a-z]+|[0-9]|[^\sa-z0-9]+|\n""")
 
 # %% ../nbs/25_tokenizer.ipynb #d0ff8aba
-def clip_bpe_tokenizer(slow):  # open_clip's `SimpleTokenizer`
-    "A Rust `tokenizers.Tokenizer` with `slow`'s vocabulary, merges, pre-tokenizer regex and byte table."
-    from tokenizers import Regex, Tokenizer, models, pre_tokenizers
+def bpe_tokenizer(slow):  # open_clip's `SimpleTokenizer`
+    "A Rust `tokenizers.Tokenizer` with `slow`'s vocabulary and merges, for words separated by spaces."
+    from tokenizers import Tokenizer, models, pre_tokenizers
 
     merges = sorted(slow.bpe_ranks, key=slow.bpe_ranks.get)
-    bpe = models.BPE(dict(slow.encoder), merges, end_of_word_suffix='</w>', cache_capacity=1 << 20)
-    tok = Tokenizer(bpe)
-    tok.pre_tokenizer = pre_tokenizers.Sequence(
-        [
-            pre_tokenizers.Split(Regex(CLIP_PATTERN), 'removed', invert=True),
-            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
-        ]
-    )
+    tok = Tokenizer(models.BPE(dict(slow.encoder), merges, end_of_word_suffix='</w>'))
+    tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
     return tok
 
 # %% ../nbs/25_tokenizer.ipynb #031d60f6
@@ -56,19 +50,21 @@ def plain_mask(texts: list) -> np.ndarray:
 # %% ../nbs/25_tokenizer.ipynb #d93574c2
 def plain_ids(rust, texts: list) -> tuple:
     "The BPE ids of plain `texts` (flat), each text's first index into them, and its count."
-    low = '\n'.join(texts).lower() + '\n' if texts else ''
-    chunks = re.findall(r'[^ \n]+|\n', low)  # '\n' closes each text
-    uniq = list(dict.fromkeys(chunks))
+    words = PLAIN_WORDS.findall('\n'.join(texts).lower() + '\n') if texts else []
+    uniq = list(dict.fromkeys(words))
     index = dict(zip(uniq, range(len(uniq))))
-    seq = np.fromiter(map(index.__getitem__, chunks), np.int64, len(chunks))
-    encode = getattr(rust, 'encode_batch_fast', rust.encode_batch)  # no offsets
-    ids = [e.ids for e in encode(uniq, add_special_tokens=False)]
-    if '\n' in index:
-        ids[index['\n']] = [-1]
-    n_ids = np.fromiter(map(len, ids), np.int64, len(ids))
-    flat = np.fromiter(itertools.chain.from_iterable(ids), np.int64, int(n_ids.sum()))
-    cnt = n_ids[seq]  # the ids of each chunk of the texts, in order
-    at = np.repeat((np.cumsum(n_ids) - n_ids)[seq] - (np.cumsum(cnt) - cnt), cnt) + np.arange(int(cnt.sum()))
+    seq = np.fromiter(map(index.__getitem__, words), np.int64, len(words))
+    end = index.get('\n')
+    if end is not None:
+        uniq[end] = 'x'  # a stand-in word: its first id becomes the end marker
+    enc = rust.encode(' '.join(uniq), add_special_tokens=False)
+    flat = np.array(enc.ids, np.int64)
+    n_ids = np.bincount(np.array(enc.word_ids, np.int64), minlength=len(uniq))
+    first = np.cumsum(n_ids) - n_ids
+    if end is not None:
+        flat[first[end]], n_ids[end] = -1, 1
+    cnt = n_ids[seq]  # the ids of each word of the texts, in order
+    at = np.repeat(first[seq] - (np.cumsum(cnt) - cnt), cnt) + np.arange(int(cnt.sum()))
     tokens = flat[at]
     ends = np.flatnonzero(tokens == -1)
     lens = np.diff(ends, prepend=-1) - 1
@@ -110,7 +106,7 @@ class FastClipTokenizer:
     @property
     def rust(self):
         if self._rust is None:
-            self._rust = clip_bpe_tokenizer(self.slow)
+            self._rust = bpe_tokenizer(self.slow)
         return self._rust
 
     def __call__(self, texts, context_length: int = None) -> torch.Tensor:

@@ -1,12 +1,12 @@
 """How right are the labels, layer by layer? NeuronEval's five metrics with WordNet's ground truth.
 
-Usage: python benchmarks/faithfulness.py [--probe DIR] [--out DIR] [--k 10] [--holdout 0.5] [--alpha 0.005] [--chunk 250] [--units all]
+Usage: python benchmarks/faithfulness.py [--probe DIR] [--out DIR] [--k 10] [--holdout 0.5] [--alpha tune] [--chunk 250] [--units all]
 
 Explains EfficientNet-Lite0's layers blocks.10, head and fc on the probe set (default: the 1,000 ImageNet sample
 images) with www, gradcam-tvmf and soft-wpmi, WordNet concepts and the offline stand-in encoder
 conse-lite2-minilm (ConSE, not CLIP), every unit, then scores every label (`faithfulness`): held out, in sample
 and on all images, beside a random concept and another unit's concept. Prints the tables, the in-sample
-inflation, the known-neurons test on fc (per metric and alpha) and NeuronEval's two sanity checks on the run's
+inflation, the known-neurons test on fc (per metric and alpha; alpha is tuned per metric on 5% of them) and NeuronEval's two sanity checks on the run's
 own labels, and writes OUT/faithfulness.csv, OUT/faithfulness.json and OUT/faithfulness-bench.json.
 The stages are cached (set NEURON_CONCEPTS_CACHE): a second run reuses the explanation.
 """
@@ -17,30 +17,18 @@ import numpy as np
 import torch
 
 from neuron_concepts import explain, faithfulness
-from neuron_concepts.groundtruth import LabelPresence, concept_synsets, ancestors
-from neuron_concepts.metrics import METRICS, known_neurons, metric_matrix, perturb_labels
-from neuron_concepts.resources import imagenet_wnids
+from neuron_concepts.faithfulness import known_neuron_data
+from neuron_concepts.groundtruth import LabelPresence, concept_synsets
+from neuron_concepts.metrics import ALPHAS, METRICS, known_neurons, metric_matrix, perturb_labels
 
 LAYERS, METHODS = ('blocks.10', 'head', 'fc'), ('www', 'gradcam-tvmf', 'soft-wpmi')
 
 
-def known_neuron_test(expl, alphas):
+def known_neuron_test(expl, alphas=ALPHAS):
     "Final-layer unit u is class u: the fraction of units whose own class's synset scores best, per metric."
-    res = expl['fc']
-    probe, syn = expl.probe, concept_synsets(res.concept_set)
-    labelled = sorted({int(c) for c in probe.labels if c >= 0})
-    present = sorted(set().union(*(ancestors(imagenet_wnids()[c]) for c in labelled)))
-    row = {}
-    for j, w in enumerate(syn):  # one WordNet row per synset present in the probe set
-        row.setdefault(w, j)
-    cols = [row[w] for w in present]
-    C = LabelPresence(probe.labels, syn)(0, len(probe), cols).double()
-    ok = torch.as_tensor(res.acts['center'].valid)
-    A = res.acts['center'].load().values.double()[ok]
-    units = [u for u in labelled if u in set(res.units.tolist())]
-    own = torch.tensor([present.index(imagenet_wnids()[u]) for u in units])
-    out = {a: known_neurons(A[:, units], C[ok], own, a) for a in alphas}
-    return dict(units=len(units), candidates=len(present), chance=1 / len(present), by_alpha=out)
+    A, C, own, units = known_neuron_data(expl)
+    out = {a: known_neurons(A, C, own, a) for a in alphas}
+    return dict(units=len(units), candidates=C.shape[1], chance=1 / C.shape[1], by_alpha=out)
 
 
 def sanity_checks(expl, rows, alpha, min_pos=4):
@@ -88,8 +76,9 @@ def checks_only(a):
                    concepts='wordnet', methods=METHODS, k=a.k, units=a.units, chunk=a.chunk, progress=False)
     with open(Path(a.out) / 'faithfulness.csv', newline='', encoding='utf-8') as fh:
         rows = list(csv.DictReader(fh))
-    kn = known_neuron_test(expl, (0.001, 0.002, 0.005, 0.01, 0.02, 0.05))
-    sc = sanity_checks(expl, rows, a.alpha)
+    kn = known_neuron_test(expl)
+    about = json.loads((Path(a.out) / 'faithfulness.json').read_text())['about']
+    sc = sanity_checks(expl, rows, about['alpha'])
     print(f"known neurons (fc, {kn['units']} units, {kn['candidates']} candidate synsets, chance "
           f"{kn['chance']:.4f}): fraction whose own class scores best")
     for al, r in kn['by_alpha'].items():
@@ -104,7 +93,8 @@ def main():
     ap.add_argument('--out', default='bench-out/faithfulness')
     ap.add_argument('--k', type=int, default=10)
     ap.add_argument('--holdout', type=float, default=0.5)
-    ap.add_argument('--alpha', type=float, default=0.005)
+    ap.add_argument('--alpha', type=lambda x: x if x == 'tune' else float(x), default='tune',
+                    help="fraction of images counted active: 'tune' (per metric on fc's known neurons) or a number")
     ap.add_argument('--chunk', type=int, default=250, help='images per activation chunk file (streamed)')
     ap.add_argument('--units', default='all', help="units of each layer: all, or e.g. 0-111 (blocks.10 has 112)")
     ap.add_argument('--quiet', action='store_true', help='no progress bars (on stderr)')
@@ -118,11 +108,12 @@ def main():
     t1 = time.time()
     f = faithfulness(expl, holdout=a.holdout, alpha=a.alpha, out=a.out, progress=not a.quiet)
     t2 = time.time()
-    kn = known_neuron_test(expl, (0.001, 0.002, 0.005, 0.01, 0.02, 0.05))
-    sc = sanity_checks(expl, f.rows, a.alpha)
+    kn = known_neuron_test(expl)
+    sc = sanity_checks(expl, f.rows, f.about['alpha'])
     t3 = time.time()
     print('NOTE: the image-text encoder is the offline stand-in conse-lite2-minilm (ConSE), not CLIP.')
-    print(f"probe: {f.about['n_images']} images ({f.about['n_heldout']} held out); alpha {a.alpha}; k {a.k}\n")
+    print(f"probe: {f.about['n_images']} images ({f.about['n_heldout']} held out); alpha {f.about['alpha']} "
+          f"({f.about['alpha_chosen']}); k {a.k}\n")
     print('top concept:\n' + f.table('top') + '\n\nselected set:\n' + f.table('set') + '\n')
     print('in-sample inflation (insample - heldout), top concept:')
     for layer, ms in f.inflation.items():

@@ -84,6 +84,16 @@ def _log_to_stderr():
         pkg.propagate = False
 
 # %% ../nbs/07_cli.ipynb #a66a9d1e
+def _alpha_arg(s: str):
+    "`--alpha`: 'tune' or a number."
+    if s == 'tune':
+        return s
+    try:
+        return float(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'tune' or a number, not {s!r}") from None
+
+
 def add_faithfulness_parser(sub):
     "Register the `faithfulness` subcommand's arguments."
     p = sub.add_parser('faithfulness', help="score each unit's labels against a ground truth, on any layer")
@@ -91,7 +101,9 @@ def add_faithfulness_parser(sub):
     p.add_argument('--holdout', type=float, default=0.5, help='share of the images held out for scoring')
     p.add_argument('--layer', default=None, help='layers to score, comma-separated (default: all of the run)')
     p.add_argument('--method', default=None, help='methods to score, comma-separated (default: all)')
-    p.add_argument('--alpha', type=float, default=0.005, help='top fraction of images counted active (0.005)')
+    p.add_argument('--alpha', type=_alpha_arg, default='tune',
+                   help="top fraction of images counted active (F1, IoU, AUPRC): a number, or 'tune' (default: "
+                   "per metric on the final layer's known neurons, as NeuronEval)")
     p.add_argument('--min-positive', type=int, default=1, help='fewer positive images: left out of the means')
     p.add_argument('--judge', default=None, help="presence judged by an image-text encoder: 'run' (the run's "
                    'own, flagged circular) or an encoder name (default: the probe labels and WordNet)')
@@ -111,7 +123,7 @@ def faithfulness_main(a) -> int:
                      progress=not a.quiet, cache_dir=getattr(a, 'cache_dir', None))
     note = f"NOTE: {f.about['note']}.\n" if f.about.get('note') else ''
     circ = ' (circular: the judge chose the labels)' if f.about['circular'] else ''
-    how = f"presence: {f.about['presence']}{circ}"
+    how = f"presence: {f.about['presence']}{circ}; alpha {f.about['alpha']}, {f.about['alpha_chosen']}"
     d = Path(a.dir)
     sys.stdout.write(f"{note}{how}\n\ntop concept:\n{f.table('top')}\n\nselected set:\n{f.table('set')}\n"
                      f"wrote {d / 'faithfulness.csv'}, {d / 'faithfulness.json'}\n")

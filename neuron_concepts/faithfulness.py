@@ -15,14 +15,15 @@ from .errors import NeuronConceptsError
 from .activations import TopK, top_k
 from .scoring import METHODS, concept_scores, select_concepts
 from .dissect import DISSECT_SIMS, dissect_scores_chunked, argmax_concepts
-from .metrics import METRICS
+from .metrics import BINARISED, METRICS, tune_alpha
 from .groundtruth import LabelPresence, JudgePresence, concept_synsets, ancestors
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'SPLITS', 'COLUMNS', 'holdout_mask', 'stream_scores', 'LabelChooser', 'Faithfulness', 'summarize_faithfulness',
-           'inflation', 'faithfulness_table', 'write_faithfulness', 'faithfulness']
+__all__ = ['log', 'FIXED_ALPHA', 'SPLITS', 'COLUMNS', 'holdout_mask', 'stream_scores', 'LabelChooser', 'known_neuron_data',
+           'choose_alpha', 'Faithfulness', 'summarize_faithfulness', 'inflation', 'faithfulness_table',
+           'write_faithfulness', 'faithfulness']
 
 # %% ../nbs/24_faithfulness.ipynb #067b9b50
 def holdout_mask(
@@ -55,6 +56,17 @@ def _metrics_from_sums(N, Sa, Saa, Sc, Sac, n_act, tp) -> dict:
         )
 
 # %% ../nbs/24_faithfulness.ipynb #56484307
+def _alphas(alpha) -> dict:
+    "{metric: fraction} for F1, IoU and AUPRC from one fraction or a dict; a bad value is one line."
+    al = dict(alpha) if isinstance(alpha, dict) else dict.fromkeys(BINARISED, alpha)
+    if set(al) != set(BINARISED):
+        raise NeuronConceptsError(f'alpha: one fraction, or one for each of {", ".join(BINARISED)}, not {alpha!r}')
+    for k, a in al.items():
+        if isinstance(a, bool) or not (isinstance(a, (int, float)) and 0 < a <= 1):
+            raise NeuronConceptsError(f'alpha ({k}) must be a fraction in (0, 1], not {a!r}')
+    return {k: float(a) for k, a in al.items()}
+
+
 class _Part:
     "A view of chunked activations restricted to some images (the others read as unreadable)."
 
@@ -76,7 +88,7 @@ def stream_scores(
     part,  # (T,) the row of `masks` each target is scored on
     masks,  # (P, N) bool: the images of each part (unreadable images are left out anyway)
     presence,  # `LabelPresence` or `JudgePresence`: (lo, hi, rows) -> (hi - lo, len(rows)) bool
-    alpha: float = 0.005,  # the top fraction of a part's images counted active
+    alpha=0.005,  # the top fraction of a part's images counted active, or {metric: fraction} (F1, IoU, AUPRC)
     block: int = 4096,  # targets scored at once
     progress: bool = False,
 ) -> dict:
@@ -86,7 +98,9 @@ def stream_scores(
     T, N = len(units), masks.sum(1).astype(np.float64)
     if (N[part] < 2).any():
         raise NeuronConceptsError('a part of the probe set has fewer than 2 readable images: too few')
-    m = np.array([max(1, math.ceil(alpha * n)) for n in N], dtype=np.int64)
+    al = _alphas(alpha)
+    ms = {a: np.array([max(1, math.ceil(a * n)) for n in N], dtype=np.int64) for a in set(al.values())}
+    m = np.max(np.stack(list(ms.values())), 0)  # one top-m per part serves every alpha
     uu = np.unique(units)
     col = {int(u): i for i, u in enumerate(uu)}
     ucol = np.array([col[int(u)] for u in units], dtype=np.int64)
@@ -105,10 +119,12 @@ def stream_scores(
             Saa[p] += torch.where(w, v**2, 0).sum(0).numpy()
             tops[p].update(v, masks[p, lo:hi], lo)
         bar.update(hi - lo)
-    cut = np.full((P, len(uu)), np.nan)
+    cut = {a: np.full((P, len(uu)), np.nan) for a in ms}
     for p in range(P):
         if tops[p] is not None:
-            cut[p] = tops[p].result()[1][:, -1]
+            top = tops[p].result()[1]  # (units, m[p]), largest first
+            for a in ms:
+                cut[a][p] = top[:, ms[a][p] - 1]
     rows = sorted({int(j) for cs in concepts for j in cs})
     rpos = {j: r for r, j in enumerate(rows)}
     Ms = []  # per block of targets, the sparse (targets, concept rows) matrix of what each target means
@@ -117,8 +133,9 @@ def stream_scores(
         ij = torch.tensor(ij, dtype=torch.long).reshape(-1, 2).T
         Ms.append(torch.sparse_coo_tensor(ij, torch.ones(ij.shape[1], dtype=torch.float64),
                                           (min(b + block, T) - b, len(rows))).coalesce())
-    Sc, Sac, n_act, tp = np.zeros(T), np.zeros(T), np.zeros(T), np.zeros(T)
-    cut_t = torch.as_tensor(cut[part, ucol])
+    Sc, Sac = np.zeros(T), np.zeros(T)
+    n_act, tp = ({a: np.zeros(T) for a in ms} for _ in range(2))
+    cut_t = {a: torch.as_tensor(cut[a][part, ucol]) for a in ms}
     for lo, hi, v in acts.chunks():  # pass 2: each target's presence sums, products, active images and hits
         pres = presence(lo, hi, rows).double() if rows else torch.zeros(hi - lo, 0, dtype=torch.float64)
         v = torch.nan_to_num(torch.as_tensor(v).double(), nan=-math.inf)
@@ -128,16 +145,19 @@ def stream_scores(
             w = torch.as_tensor(masks[part[t], lo:hi].T)
             a = v[:, torch.as_tensor(units[t])]
             c = c & w
-            on = (a >= cut_t[t]) & w
             Sc[t] += c.sum(0).numpy()
             Sac[t] += torch.where(c, a, 0).sum(0).numpy()
-            n_act[t] += on.sum(0).numpy()
-            tp[t] += (on & c).sum(0).numpy()
+            for al_ in ms:
+                on = (a >= cut_t[al_][t]) & w
+                n_act[al_][t] += on.sum(0).numpy()
+                tp[al_][t] += (on & c).sum(0).numpy()
         bar.update(hi - lo)
     bar.close()
     Nt = N[part]
     out = dict(n_images=Nt.astype(np.int64), n_positive=Sc.astype(np.int64))
-    out.update(_metrics_from_sums(Nt, Sa[part, ucol], Saa[part, ucol], Sc, Sac, n_act, tp))
+    for a in ms:
+        got = _metrics_from_sums(Nt, Sa[part, ucol], Saa[part, ucol], Sc, Sac, n_act[a], tp[a])
+        out.update({k: v for k, v in got.items() if k not in BINARISED or al[k] == a})
     none = np.array([not cs for cs in concepts], dtype=bool)
     for k in METRICS:
         out[k][none] = np.nan
@@ -210,6 +230,56 @@ def _derangement(n: int, rng: np.random.Generator) -> np.ndarray:
     out = np.empty(n, dtype=np.int64)
     out[order] = np.roll(order, -1)
     return out
+
+# %% ../nbs/24_faithfulness.ipynb #1f01a82f
+FIXED_ALPHA = 0.005  # the fraction counted active when nothing can be tuned
+
+
+def known_neuron_data(
+    expl,  # an `Explanation`
+    crop: str = 'center',  # whose activations (every method reads the same a_k)
+    max_images: int = 10_000,  # a larger probe set is sampled (seeded) to keep the dense matrices small
+    seed: int = 0,
+) -> tuple | None:
+    "The run's final layer as known neurons: (acts (N, U), presence (N, S), own column (U,), units); else None."
+    from neuron_concepts.resources import imagenet_wnids
+
+    layer, wnids = expl.info.get('final_layer'), imagenet_wnids()
+    if layer not in expl.layers or expl[layer].acts[crop].n_units != len(wnids):
+        return None  # no final layer, or not one unit per ImageNet class
+    acts = expl[layer].acts[crop]
+    ok = np.flatnonzero(np.asarray(acts.valid, bool))
+    if len(ok) > max_images:
+        ok = np.sort(np.random.default_rng(seed).choice(ok, max_images, replace=False))
+    labels = np.asarray(expl.probe.labels)[ok]
+    units = sorted({int(c) for c in labels if c >= 0})  # every labelled class (chunks hold every unit)
+    if not units:
+        return None
+    cands = sorted(set().union(*(ancestors(wnids[u]) for u in units)))
+    keep = np.zeros(len(acts.valid), bool)
+    keep[ok] = True
+    A = torch.cat([torch.as_tensor(v)[torch.as_tensor(keep[lo:hi])][:, units] for lo, hi, v in acts.chunks()])
+    pres = LabelPresence(labels, cands)(0, len(ok), range(len(cands))).double()
+    own = torch.tensor([cands.index(wnids[u]) for u in units])
+    return A.double(), pres, own, units
+
+
+def choose_alpha(expl, alpha='tune', seed: int = 0) -> tuple:
+    "({metric: alpha} for F1, IoU, AUPRC, how it was chosen): given, or tuned on the known neurons, or fixed."
+    if isinstance(alpha, str) and alpha != 'tune':
+        raise NeuronConceptsError(f"alpha must be 'tune', a fraction in (0, 1] or one per metric, not {alpha!r}")
+    if not isinstance(alpha, str):
+        return _alphas(alpha), 'given'
+    kn = known_neuron_data(expl, seed=seed)
+    if kn is None:
+        log.info('alpha %s (fixed): the run has no final ImageNet layer to tune it on', FIXED_ALPHA)
+        return _alphas(FIXED_ALPHA), f'fixed ({FIXED_ALPHA}): no final ImageNet layer in the run to tune it on'
+    A, pres, own, units = kn
+    best, pick = tune_alpha(A, pres, own, seed=seed)
+    how = (f"tuned on {len(pick)} of the {len(units)} known neurons of {expl.info['final_layer']} "
+           f'(5%, seed {seed}), against {pres.shape[1]} WordNet synsets')
+    log.info('alpha %s: %s', best, how)
+    return best, how
 
 # %% ../nbs/24_faithfulness.ipynb #2fef987a
 SPLITS = ('heldout', 'insample', 'all')
@@ -422,7 +492,7 @@ def faithfulness(
     holdout: float = 0.5,  # share of the images held out for scoring; the rest choose the labels
     layers=None,  # the layers to score (default: all of the run's)
     methods=None,  # the methods to score (default: all of the run's)
-    alpha: float = 0.005,  # the top fraction of images counted active (F1, IoU, AUPRC)
+    alpha='tune',  # share of images counted active (F1, IoU, AUPRC): 'tune', a fraction, or {metric: fraction}
     min_positive: int = 1,  # targets with fewer positive images are counted and left out of the means
     judge: str = None,  # None: presence from the probe labels; 'run' or an encoder name: judged presence
     judge_top: int = 5,  # a judged concept is present in an image when among its `judge_top` closest concepts
@@ -440,6 +510,7 @@ def faithfulness(
         raise NeuronConceptsError(f'min_positive must be a positive integer, not {min_positive!r}')
     first = expl[layer_names[0]]
     concept_set, probe = first.concept_set, expl.probe
+    alphas, alpha_how = choose_alpha(expl, alpha, seed)
     chooser = LabelChooser(expl, progress)
     presence = _presence(expl, concept_set, judge, judge_top, chooser)
     held = holdout_mask(probe.files, holdout)
@@ -480,7 +551,7 @@ def faithfulness(
             for r in range(U):
                 spec.append(('random', 'random', pi, r, 'top', [int(rand[r])] if rand[r] >= 0 else []))
         got = stream_scores(res.acts[crop], res.units[[s[3] for s in spec]], [s[5] for s in spec],
-                            [s[2] for s in spec], masks, presence, alpha, progress=progress)
+                            [s[2] for s in spec], masks, presence, alphas, progress=progress)
         for t, (m, base, pi, r, target, js) in enumerate(spec):
             ok = [j for j in js if known[j]]
             gt = None if not js or len(ok) < len(js) else '|'.join(syn[j] or '' for j in js)
@@ -491,7 +562,7 @@ def faithfulness(
             row.update({k: (float(got[k][t]) if gt is not None else float('nan')) for k in METRICS})
             rows.append(row)
     about = dict(activations=f'{crop} crops', presence=presence.name, circular=bool(presence.circular),
-                 holdout=holdout, alpha=alpha,
+                 holdout=holdout, alpha=alphas, alpha_chosen=alpha_how,
                  min_positive=min_positive, seed=seed, judge_top=judge_top if judge else None,
                  n_images=int(first.acts[crop].valid.sum()),
                  n_heldout=int((held & first.acts[crop].valid).sum()),

@@ -12,8 +12,8 @@ import torch
 from .errors import NeuronConceptsError
 
 # %% auto #0
-__all__ = ['METRICS', 'binarize', 'correlation', 'cosine', 'f1', 'iou', 'auprc', 'metric_matrix', 'perturb_labels',
-           'known_neurons']
+__all__ = ['METRICS', 'BINARISED', 'ALPHAS', 'binarize', 'correlation', 'cosine', 'f1', 'iou', 'auprc', 'metric_matrix',
+           'perturb_labels', 'known_neurons', 'tune_alpha']
 
 # %% ../nbs/04b_faithfulness.ipynb #2ce5923c
 def binarize(
@@ -104,20 +104,22 @@ def auprc(
 
 # %% ../nbs/04b_faithfulness.ipynb #f1b88549
 METRICS = ('correlation', 'cosine', 'auprc', 'f1', 'iou')
+BINARISED = ('auprc', 'f1', 'iou')  # the metrics that binarise the activations, and so depend on alpha
 
 
 def metric_matrix(
     acts: torch.Tensor,  # (N, U) activations
     concepts: torch.Tensor,  # (N, S) presence
-    alpha: float = 0.005,  # the top fraction of images counted active (F1, IoU, AUPRC)
+    alpha=0.005,  # the top fraction of images counted active (F1, IoU, AUPRC), or {metric: fraction}
 ) -> dict:
     "{metric: (U, S) scores} of the five metrics that pass NeuronEval's sanity checks."
+    a = alpha if isinstance(alpha, dict) else dict.fromkeys(BINARISED, alpha)
     return dict(
         correlation=correlation(acts, concepts),
         cosine=cosine(acts, concepts),
-        auprc=auprc(acts, concepts, alpha),
-        f1=f1(acts, concepts, alpha),
-        iou=iou(acts, concepts, alpha),
+        auprc=auprc(acts, concepts, a['auprc']),
+        f1=f1(acts, concepts, a['f1']),
+        iou=iou(acts, concepts, a['iou']),
     )
 
 # %% ../nbs/04b_faithfulness.ipynb #7da6c399
@@ -154,3 +156,25 @@ def known_neurons(
         tied = (M == top) & (mine == top) & torch.isfinite(mine)
         out[k] = float((tied.any(1) / tied.sum(1).clamp(min=1)).mean())
     return out
+
+# %% ../nbs/04b_faithfulness.ipynb #5cf82e92
+ALPHAS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2)
+
+
+def tune_alpha(
+    acts: torch.Tensor,  # (N, U) final-layer activations
+    concepts: torch.Tensor,  # (N, S) presence of the candidate concepts
+    own: torch.Tensor,  # (U,) column of each unit's own concept
+    fraction: float = 0.05,  # share of the units tuned on (NeuronEval: 5%), at least one unit
+    alphas=ALPHAS,  # the values tried
+    seed: int = 0,  # which units are drawn
+) -> tuple:
+    "({metric: alpha} for F1, IoU, AUPRC: the best on known neurons, the smaller on a tie; the units tuned on)."
+    if not 0 < fraction <= 1:
+        raise NeuronConceptsError(f'fraction must be in (0, 1], not {fraction!r}')
+    U = acts.shape[1]
+    pick = torch.randperm(U, generator=torch.Generator().manual_seed(seed))[: max(1, round(fraction * U))]
+    pick = pick.sort().values
+    own = torch.as_tensor(own, dtype=torch.long)
+    score = {a: known_neurons(acts[:, pick], concepts, own[pick], a) for a in alphas}
+    return {k: max(alphas, key=lambda a: (score[a][k], -a)) for k in BINARISED}, pick

@@ -231,7 +231,7 @@ def _derangement(n: int, rng: np.random.Generator) -> np.ndarray:
     out[order] = np.roll(order, -1)
     return out
 
-# %% ../nbs/24_faithfulness.ipynb #1f01a82f
+# %% ../nbs/24_faithfulness.ipynb #d688e24e
 FIXED_ALPHA = 0.005  # the fraction counted active when nothing can be tuned
 
 

@@ -157,7 +157,7 @@ def known_neurons(
         out[k] = float((tied.any(1) / tied.sum(1).clamp(min=1)).mean())
     return out
 
-# %% ../nbs/04b_faithfulness.ipynb #5cf82e92
+# %% ../nbs/04b_faithfulness.ipynb #08ea8e66
 ALPHAS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2)
 
 

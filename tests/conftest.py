@@ -4,7 +4,14 @@ from pathlib import Path
 
 import pytest
 
-_TMP = Path(tempfile.mkdtemp(prefix='neuron-concepts-tests-'))
+_RUN = os.environ.get('PYTEST_XDIST_TESTRUNUID')  # set in each worker of `pytest -n N` (pytest-xdist)
+if _RUN:  # the workers share one set of caches, so a stage one of them computed is reused by the others
+    _TMP = Path(tempfile.gettempdir()) / f'neuron-concepts-tests-{_RUN[:16]}'
+    _TMP.mkdir(mode=0o700, exist_ok=True)
+    for var in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'):  # one torch thread per worker: N workers share the cores
+        os.environ[var] = '1'
+else:
+    _TMP = Path(tempfile.mkdtemp(prefix='neuron-concepts-tests-'))
 for var, sub in (('NEURON_CONCEPTS_CACHE', 'cache'), ('XDG_CACHE_HOME', 'xdg-cache'), ('TORCH_HOME', 'torch'),
                  ('HF_HOME', 'hf'), ('MPLCONFIGDIR', 'matplotlib')):
     os.environ[var] = str(_TMP / sub)   # set at import, so subprocesses and in-process notebooks inherit it
@@ -61,9 +68,15 @@ def chromium() -> tuple:
     "(Chromium, chromedriver) paths, installed on first use when missing; fails in one line when it cannot."
     paths = browser_paths()
     if not all(paths):
-        sys.stderr.write('\ninstalling chromium and chromium-driver for the browser tests (apt-get) ...\n')
-        why = install_browser()
-        paths = browser_paths()
+        import fcntl
+
+        with open(Path(tempfile.gettempdir()) / 'neuron-concepts-tests-browser.lock', 'a') as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # one installer at a time: the workers of `pytest -n N` share apt
+            paths, why = browser_paths(), ''
+            if not all(paths):
+                sys.stderr.write('\ninstalling chromium and chromium-driver for the browser tests (apt-get) ...\n')
+                why = install_browser()
+                paths = browser_paths()
         if not all(paths):
             pytest.fail(f'the browser tests need Chromium and its driver ({why or "not found after installing"}): '
                         f'{BROWSER_HINT}', pytrace=False)

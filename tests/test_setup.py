@@ -85,7 +85,7 @@ def test_ci_runs_the_readme_command():
     start = readme.index('Run the whole test suite')
     (cmd,) = [l for l in readme[start:readme.index('```\n', readme.index('```bash', start) + 7)].splitlines()
               if l.startswith('pip ')]
-    assert cmd.endswith('python -m pytest tests')
+    assert cmd.endswith('python -m pytest tests -n 2')
     ci = (root / '.ci' / 'run').read_text(encoding='utf-8')
     assert ci.splitlines()[-1] == cmd
     assert 'apt-get' not in ci

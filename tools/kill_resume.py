@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image
 
 ARGS = ['--model', 'tiny-resnet', '--encoder', 'tiny-clip', '--concepts', 'broden', '--method', 'all', '--k', '3',
-        '--units', '0-19', '--chunk', '8', '--batch-size', '4', '--quiet', '--workers', '0']
+        '--units', '0-19', '--chunk', '8', '--batch-size', '4', '--quiet', '--workers', '0', '--no-report']
 # (what, trigger): a file pattern in the cache folder whose appearance triggers the kill, or a delay in seconds
 KILL_POINTS = [('half a second in', 0.5), ('first Grad-CAM chunk saved', 'crops-*.part0.pt'),
                ('activations half done', 'activations-*.part3.pt'), ('first image features saved', 'image_features-*.r*.pt'),

@@ -102,8 +102,8 @@ def add_faithfulness_parser(sub):
     p.add_argument('--layer', default=None, help='layers to score, comma-separated (default: all of the run)')
     p.add_argument('--method', default=None, help='methods to score, comma-separated (default: all)')
     p.add_argument('--alpha', type=_alpha_arg, default='tune',
-                   help="top fraction of images counted active (F1, IoU, AUPRC): a number, or 'tune' (default: "
-                   "per metric on the final layer's known neurons, as NeuronEval)")
+                   help="top fraction of images counted active (F1, IoU, AUPRC): a number, or 'tune' "
+                   "(default: per metric on the final layer's known neurons, as NeuronEval)")
     p.add_argument('--min-positive', type=int, default=1, help='fewer positive images: left out of the means')
     p.add_argument('--judge', default=None, help="presence judged by an image-text encoder: 'run' (the run's "
                    'own, flagged circular) or an encoder name (default: the probe labels and WordNet)')

@@ -60,7 +60,8 @@ def _alphas(alpha) -> dict:
     "{metric: fraction} for F1, IoU and AUPRC from one fraction or a dict; a bad value is one line."
     al = dict(alpha) if isinstance(alpha, dict) else dict.fromkeys(BINARISED, alpha)
     if set(al) != set(BINARISED):
-        raise NeuronConceptsError(f'alpha: one fraction, or one for each of {", ".join(BINARISED)}, not {alpha!r}')
+        each = ', '.join(BINARISED)
+        raise NeuronConceptsError(f'alpha: one fraction, or one for each of {each}, not {alpha!r}')
     for k, a in al.items():
         if isinstance(a, bool) or not (isinstance(a, (int, float)) and 0 < a <= 1):
             raise NeuronConceptsError(f'alpha ({k}) must be a fraction in (0, 1], not {a!r}')
@@ -241,7 +242,7 @@ def known_neuron_data(
     max_images: int = 10_000,  # a larger probe set is sampled (seeded) to keep the dense matrices small
     seed: int = 0,
 ) -> tuple | None:
-    "The run's final layer as known neurons: (acts (N, U), presence (N, S), own column (U,), units); else None."
+    "The run's final layer as known neurons: (acts (N, U), presence (N, S), own column (U,), units) or None."
     from neuron_concepts.resources import imagenet_wnids
 
     layer, wnids = expl.info.get('final_layer'), imagenet_wnids()
@@ -267,13 +268,13 @@ def known_neuron_data(
 def choose_alpha(expl, alpha='tune', seed: int = 0) -> tuple:
     "({metric: alpha} for F1, IoU, AUPRC, how it was chosen): given, or tuned on the known neurons, or fixed."
     if isinstance(alpha, str) and alpha != 'tune':
-        raise NeuronConceptsError(f"alpha must be 'tune', a fraction in (0, 1] or one per metric, not {alpha!r}")
+        raise NeuronConceptsError(f"alpha must be 'tune', a fraction in (0, 1] or one per metric: {alpha!r}")
     if not isinstance(alpha, str):
         return _alphas(alpha), 'given'
     kn = known_neuron_data(expl, seed=seed)
     if kn is None:
         log.info('alpha %s (fixed): the run has no final ImageNet layer to tune it on', FIXED_ALPHA)
-        return _alphas(FIXED_ALPHA), f'fixed ({FIXED_ALPHA}): no final ImageNet layer in the run to tune it on'
+        return _alphas(FIXED_ALPHA), f'fixed ({FIXED_ALPHA}): no final ImageNet layer to tune it on'
     A, pres, own, units = kn
     best, pick = tune_alpha(A, pres, own, seed=seed)
     how = (f"tuned on {len(pick)} of the {len(units)} known neurons of {expl.info['final_layer']} "
@@ -492,7 +493,7 @@ def faithfulness(
     holdout: float = 0.5,  # share of the images held out for scoring; the rest choose the labels
     layers=None,  # the layers to score (default: all of the run's)
     methods=None,  # the methods to score (default: all of the run's)
-    alpha='tune',  # share of images counted active (F1, IoU, AUPRC): 'tune', a fraction, or {metric: fraction}
+    alpha='tune',  # share of images counted active (F1, IoU, AUPRC): 'tune', a fraction or {metric: fraction}
     min_positive: int = 1,  # targets with fewer positive images are counted and left out of the means
     judge: str = None,  # None: presence from the probe labels; 'run' or an encoder name: judged presence
     judge_top: int = 5,  # a judged concept is present in an image when among its `judge_top` closest concepts

@@ -169,7 +169,7 @@ def tune_alpha(
     alphas=ALPHAS,  # the values tried
     seed: int = 0,  # which units are drawn
 ) -> tuple:
-    "({metric: alpha} for F1, IoU, AUPRC: the best on known neurons, the smaller on a tie; the units tuned on)."
+    "({metric: alpha} for F1, IoU, AUPRC: the best on known neurons, the smaller on a tie; the units used)."
     if not 0 < fraction <= 1:
         raise NeuronConceptsError(f'fraction must be in (0, 1], not {fraction!r}')
     U = acts.shape[1]

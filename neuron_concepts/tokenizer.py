@@ -19,7 +19,7 @@ __all__ = ['log', 'PLAIN_WORDS', 'SPECIAL_TEXTS', 'bpe_tokenizer', 'plain_mask',
            'fast_tokenizer', 'tokenizer_config', 'cached_tokens']
 
 # %% ../nbs/25_tokenizer.ipynb #256a32d1
-# open_clip's pre-tokenizer pattern on plain lower-cased text (letters a-z, digits 0-9), and '\n' closing a text
+# open_clip's pre-tokenizer pattern on plain lower-cased text (letters a-z, digits 0-9); '\n' closes a text
 PLAIN_WORDS = re.compile(r"""'s|'t|'re|'ve|'m|'ll|'d|[a-z]+|[0-9]|[^\sa-z0-9]+|\n""")
 
 # %% ../nbs/25_tokenizer.ipynb #d0ff8aba

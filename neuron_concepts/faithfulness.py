@@ -238,7 +238,7 @@ FIXED_ALPHA = 0.005  # the fraction counted active when nothing can be tuned
 
 def known_neuron_data(
     expl,  # an `Explanation`
-    crop: str = 'center',  # whose activations (every method reads the same a_k)
+    crop: str = None,  # whose activations (default: the centre crops, else the run's first kind of crop)
     max_images: int = 10_000,  # a larger probe set is sampled (seeded) to keep the dense matrices small
     seed: int = 0,
 ) -> tuple | None:
@@ -246,9 +246,12 @@ def known_neuron_data(
     from neuron_concepts.resources import imagenet_wnids
 
     layer, wnids = expl.info.get('final_layer'), imagenet_wnids()
-    if layer not in expl.layers or expl[layer].acts[crop].n_units != len(wnids):
-        return None  # no final layer, or not one unit per ImageNet class
-    acts = expl[layer].acts[crop]
+    if layer not in expl.layers:
+        return None
+    kinds = expl[layer].acts
+    acts = kinds[crop or ('center' if 'center' in kinds else next(iter(kinds)))]
+    if acts.n_units != len(wnids):
+        return None  # not one unit per ImageNet class
     ok = np.flatnonzero(np.asarray(acts.valid, bool))
     if len(ok) > max_images:
         ok = np.sort(np.random.default_rng(seed).choice(ok, max_images, replace=False))

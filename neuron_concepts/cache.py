@@ -281,97 +281,72 @@ class StageCache:
         root = default_cache_dir() if root is None else root
         self.root = open_cache_dir(Path(str(root).replace('{rank}', str(self.ranks.rank))))
         self.log = []
-        self.made = set()  # chunk files written by `put_part` in this session
 
-    def _path(self, stage, cfg, suffix=''):
+    def path(self, stage: str, cfg: dict, suffix: str = '') -> Path:
+        "The file that holds `stage`'s result for `cfg` (a chunk's: `suffix` '.part<i>')."
         return self.root / f'{stage}-{config_key(cfg)}{suffix}.pt'
 
     def get(self, stage: str, cfg: dict, compute, label: str = None):
         "The cached result of `stage` for `cfg`, or `compute()` (then cached)."
         cfg, label = dict(cfg, stage=stage), label or stage
-        hit = load_cached(self._path(stage, cfg), cfg)
+        hit = load_cached(self.path(stage, cfg), cfg)
         if hit is not None:
             self.log.append((label, 'reused'))
             return hit
         t = time.time()
         res = compute()
-        cache_put(self._path(stage, cfg), cfg, res)
+        cache_put(self.path(stage, cfg), cfg, res)
         self.log.append((label, f'computed in {time.time() - t:.1f}s'))
         return res
 
-    def chunked(self, stage: str, cfg: dict, n: int, size: int, compute, combine, label: str = None):
-        "Like `get`, computed in fixed chunks of `size` items, each kept, so an interrupted stage resumes."
-        return self.chunked_many(
-            stage,
-            {'': cfg},
-            n,
-            size,
-            lambda lo, hi, names: {'': compute(lo, hi)},
-            combine,
-            {'': label or stage},
-        )['']
+    def whole(self, stage: str, cfg: dict, size: int, label: str = None):
+        "The joined result of a chunked stage (see `joined`) if any process has it, else None."
+        c = dict(cfg, stage=stage, chunk=size)
+        hit = self._anyones(self.path(stage, c), c)
+        if hit is not None:
+            self.log.append((label or stage, 'reused'))
+        return hit
 
-    def chunked_many(
-        self, stage: str, cfgs: dict, n: int, size: int, compute, combine, labels: dict = None
-    ) -> dict:
-        "Several results of a stage computed together by chunks: `compute(lo, hi, names)` gives {name: part}."
-        cfgs = {k: dict(c, stage=stage, chunk=size) for k, c in cfgs.items()}
-        labels = labels or {k: f'{stage} ({k})' for k in cfgs}
-        out = {}
-        for k, c in cfgs.items():
-            hit = load_cached(self._path(stage, c), c)
-            if self.ranks.active:  # a result that any process has is everyone's
-                mine, hit = hit, self.ranks.first(hit)
-                if mine is None and hit is not None:
-                    cache_put(self._path(stage, c), c, hit)
-            if hit is not None:
-                out[k] = hit
-                self.log.append((labels[k], 'reused'))
-        todo = {k: cfgs[k] for k in cfgs if k not in out}
-        if not todo:
-            return out
-        got = {k: [] for k in todo}
-        parts = self.parts(
-            stage,
-            todo,
-            n,
-            size,
-            compute,
-            lambda k, lo, hi, part: got[k].append((lo, part)),
-            labels,
-            keyed=True,
-        )
-        if self.ranks.active:  # every process's chunks, in probe order
-            every = self.ranks.gather(got)
-            got = {k: sorted((x for g in every for x in g[k]), key=lambda x: x[0]) for k in todo}
-        for k in todo:
-            out[k] = combine([part for _, part in got[k]])
-            cache_put(self._path(stage, todo[k]), todo[k], out[k])
-            for ci, p in enumerate(parts[k]):
-                if self.ranks.owns(ci):
-                    p.path.unlink(missing_ok=True)
+    def joined(self, stage: str, cfg: dict, n: int, size: int, compute, combine, label: str = None):
+        "Like `get`, computed in fixed chunks of `size` items, each kept until all are done: it resumes."
+        hit = self.whole(stage, cfg, size, label)
+        if hit is not None:
+            return hit
+        got = []
+        refs = self.parts(stage, {'': cfg}, n, size, lambda lo, hi, names: {'': compute(lo, hi)},
+                          lambda k, lo, hi, part: got.append((lo, part)), {'': label or stage})
+        return self.join(stage, cfg, size, got, refs[''], combine)
+
+    def join(self, stage: str, cfg: dict, size: int, chunks: list, refs: list, combine):
+        "Join the `(lo, part)` chunks of a `parts` stage (every process's) into one result kept whole."
+        chunks = self._everyones(chunks)
+        c = dict(cfg, stage=stage, chunk=size)
+        out = combine([part for _, part in chunks])
+        cache_put(self.path(stage, c), c, out)
+        for ci, p in enumerate(refs):  # the chunk files, now in the whole
+            if self.ranks.owns(ci):
+                p.path.unlink(missing_ok=True)
         return out
 
     def parts(
         self,
-        stage: str,
-        cfgs: dict,  # name -> configuration of each result of the stage
+        stage,  # the stage's name, or {name: stage} when one pass fills several stages
+        cfgs: dict,  # name -> configuration of each result
         n: int,  # items (probe images)
         size: int,  # items per chunk
         compute,  # compute(lo, hi, names) -> {name: part} for the chunk of items lo..hi-1
         each=None,  # each(name, lo, hi, part), called chunk by chunk in order, computed or read
         labels: dict = None,
-        keyed: bool = False,  # `cfgs` already carry the stage and chunk size (see `chunked_many`)
     ) -> dict:
         "Results of a stage kept as chunk files, never joined: {name: [`CachedPart`]}; resumable."
-        if not keyed:
-            cfgs = {k: dict(c, stage=stage, chunk=size) for k, c in cfgs.items()}
-        labels = labels or {k: f'{stage} ({k})' for k in cfgs}
+        stages = stage if isinstance(stage, dict) else dict.fromkeys(cfgs, stage)
+        cfgs = {k: dict(c, stage=stages[k], chunk=size) for k, c in cfgs.items()}
+        labels = labels or {k: f'{stages[k]} ({k})' for k in cfgs}
         bounds = [(lo, min(lo + size, n)) for lo in range(0, n, size)]
-        out, t, computed, made = {k: [] for k in cfgs}, time.time(), 0, 0
+        out, t, computed = {k: [] for k in cfgs}, time.time(), 0
         for ci, (lo, hi) in enumerate(bounds):
             refs = {
-                k: CachedPart(lo, hi, self._path(stage, c, f'.part{ci}'), dict(c, part=ci, lo=lo, hi=hi))
+                k: CachedPart(lo, hi, self.path(stages[k], c, f'.part{ci}'), dict(c, part=ci, lo=lo, hi=hi))
                 for k, c in cfgs.items()
             }
             for k in cfgs:
@@ -386,30 +361,32 @@ class StageCache:
                     cache_put(refs[k].path, refs[k].config, new[k])
                     got[k] = new[k]
                 computed += 1
-            else:
-                made += any(r.path in self.made for r in refs.values())
             for k in cfgs:
                 if each is not None:
                     each(k, lo, hi, got[k])
             del got
-        computed, made = self.ranks.total(computed), self.ranks.total(made)  # over all the processes
+        computed = self.ranks.total(computed)  # over all the processes
         reused = len(bounds) - computed
-        how = (
-            ('computed with an earlier stage' if made else 'reused')
-            if not computed
-            else f'computed in {time.time() - t:.1f}s'
-            + (f' (resumed: {reused} of {len(bounds)} chunks were done)' if reused else '')
-        )
+        how = ('reused' if not computed else f'computed in {time.time() - t:.1f}s'
+               + (f' (resumed: {reused} of {len(bounds)} chunks were done)' if reused else ''))
         self.log += [(labels[k], how) for k in cfgs]
         return out
 
-    def put_part(self, stage: str, cfg: dict, n: int, size: int, lo: int, part) -> Path:
-        "Keep the chunk at item `lo` of `stage` for `cfg`, made by another stage, where `parts` will read it."
-        c, ci = dict(cfg, stage=stage, chunk=size), lo // size
-        path = self._path(stage, c, f'.part{ci}')
-        cache_put(path, dict(c, part=ci, lo=lo, hi=min(lo + size, n)), part)
-        self.made.add(path)
-        return path
+    # Under torchrun, what is shared between the processes goes through these two.
+    def _anyones(self, path: Path, cfg: dict):
+        "The cached result at `path` if this process or any other has it (then kept here too), else None."
+        hit = load_cached(path, cfg)
+        if self.ranks.active:
+            mine, hit = hit, self.ranks.first(hit)
+            if mine is None and hit is not None:
+                cache_put(path, cfg, hit)
+        return hit
+
+    def _everyones(self, chunks: list) -> list:
+        "Every process's `(lo, part)` chunks, in probe order (this process's alone when it is the only one)."
+        if not self.ranks.active:
+            return chunks
+        return sorted((x for g in self.ranks.gather(chunks) for x in g), key=lambda x: x[0])
 
     def rows(self, stage: str, cfg: dict, keys, size: int, compute, label: str = None) -> torch.Tensor:
         "Features for each of `keys` (e.g. image indices): read the parts stored for `cfg`, compute the rest."
@@ -434,7 +411,7 @@ class StageCache:
             rows = compute(mk)
             tag = config_key(dict(k=mk.tolist()))
             cache_put(
-                self.root / f'{stage}-{config_key(cfg)}.r{tag}.pt',
+                self.path(stage, cfg, f'.r{tag}'),
                 dict(cfg, part=tag),
                 dict(keys=mk, rows=rows),
             )

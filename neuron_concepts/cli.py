@@ -15,7 +15,7 @@ from .lessons import add_lessons_parser, lessons_main
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'add_faithfulness_parser', 'faithfulness_main', 'main', 'evaluate_main', 'add_evaluate_parser',
+__all__ = ['log', 'add_faithfulness_parser', 'faithfulness_main', 'run_main', 'main', 'evaluate_main', 'add_evaluate_parser',
            'add_fetch_parser', 'fetch_main', 'add_why_parsers', 'why_main', 'report_main']
 
 # %% ../nbs/07_cli.ipynb #bc0eb6e1
@@ -174,60 +174,61 @@ def _parser() -> argparse.ArgumentParser:
     return _show_defaults(ap)
 
 # %% ../nbs/07_cli.ipynb #18050f57
+def _with_preset(ap, a, argv):
+    "`run --preset NAME`: the arguments parsed again with the preset's values as defaults (given ones win)."
+    if a.cmd != 'run' or not a.preset:
+        return a
+    from neuron_concepts.pipeline import PRESETS
+
+    values = PRESETS[a.preset].items()
+    run_p = next(x for x in ap._actions if isinstance(x, argparse._SubParsersAction)).choices['run']
+    run_p.set_defaults(**{k: ','.join(v) if isinstance(v, tuple) else v for k, v in values})
+    return ap.parse_args(argv)
+
+
+def run_main(a) -> int:
+    "`run` and `demo`: explain, write the outputs (the demo: its metrics too), print a summary, the report."
+    from neuron_concepts.pipeline import run
+    from neuron_concepts.outputs import write_outputs, summarize
+    from neuron_concepts.eval import evaluate_run, markdown_table
+    from neuron_concepts.report import write_report
+
+    cfg = _config_from_args(a, demo=a.cmd == 'demo')
+    out = Path(a.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise NeuronConceptsError(f'cannot create output folder {out}: {e.strerror or e}') from None
+    if not os.access(out, os.W_OK):
+        raise NeuronConceptsError(f'output folder {out} is not writable')
+    res = run(cfg, progress=not a.quiet)
+    if res.info.get('rank', 0):  # under torchrun, rank 0 writes the outputs and reports
+        return 0
+    write_outputs(res, out)
+    report = summarize(res)
+    if a.cmd == 'demo':
+        report += '\n\n' + markdown_table(evaluate_run(out), cfg.concepts) + f'\nwrote {out / "metrics.json"}'
+    sys.stdout.write(
+        report + f'\nwrote {out / "concepts.csv"}, {out / "examples.csv"}, {out / "config.json"}\n'
+    )
+    if not getattr(a, 'no_report', False):  # a run ends with the page to open
+        sys.stdout.write(f'report: {write_report(out, progress=not a.quiet)}\n')
+    return 0
+
+
 def main(argv=None):
     "`neuron-concepts` (or `python -m neuron_concepts`): run, demo, evaluate, why, report, lessons, ..."
     ap = _parser()
-    a = ap.parse_args(argv)  # --help, --version and bad options end here, before torch is imported
-    if a.cmd == 'run' and a.preset:  # the preset's values become the defaults; the options given win
-        from neuron_concepts.pipeline import PRESETS
-
-        values = PRESETS[a.preset].items()
-        run_p = next(x for x in ap._actions if isinstance(x, argparse._SubParsersAction)).choices['run']
-        run_p.set_defaults(**{k: ','.join(v) if isinstance(v, tuple) else v for k, v in values})
-        a = ap.parse_args(argv)
+    a = _with_preset(
+        ap, ap.parse_args(argv), argv
+    )  # --help, --version and bad options end here, before torch
     from neuron_concepts.distributed import LostPeer, error_line, launched, leave
 
     _log_to_stderr()
     if launched()['rank']:  # under torchrun the others' warnings would repeat rank 0's
         warnings.filterwarnings('ignore')
-    try:
-        if a.cmd == 'evaluate':
-            return evaluate_main(a)
-        if a.cmd in ('why', 'report'):
-            return why_main(a) if a.cmd == 'why' else report_main(a)
-        if a.cmd == 'lessons':
-            return lessons_main(a)
-        if a.cmd == 'fetch':
-            return fetch_main(a)
-        if a.cmd == 'faithfulness':
-            return faithfulness_main(a)
-        from neuron_concepts.pipeline import run
-        from neuron_concepts.outputs import write_outputs, summarize
-        from neuron_concepts.eval import evaluate_run, markdown_table
-        from neuron_concepts.report import write_report
-
-        cfg = _config_from_args(a, demo=a.cmd == 'demo')
-        out = Path(a.out)
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise NeuronConceptsError(f'cannot create output folder {out}: {e.strerror or e}') from None
-        if not os.access(out, os.W_OK):
-            raise NeuronConceptsError(f'output folder {out} is not writable')
-        res = run(cfg, progress=not a.quiet)
-        if res.info.get('rank', 0):  # under torchrun, rank 0 writes the outputs and reports
-            return 0
-        write_outputs(res, out)
-        report = summarize(res)
-        if a.cmd == 'demo':
-            report += (
-                '\n\n' + markdown_table(evaluate_run(out), cfg.concepts) + f'\nwrote {out / "metrics.json"}'
-            )
-        sys.stdout.write(
-            report + f'\nwrote {out / "concepts.csv"}, {out / "examples.csv"}, {out / "config.json"}\n'
-        )
-        if not getattr(a, 'no_report', False):  # a run ends with the page to open
-            sys.stdout.write(f'report: {write_report(out, progress=not a.quiet)}\n')
+    try:  # command X is handled by X_main (demo by run_main)
+        return globals()[f'{"run" if a.cmd == "demo" else a.cmd}_main'](a)
     except LostPeer:  # another process failed and has said why; torchrun ends the launch
         return 2
     except NeuronConceptsError as e:
@@ -235,7 +236,6 @@ def main(argv=None):
         return 2
     finally:
         leave()
-    return 0
 
 # %% ../nbs/07_cli.ipynb #7bbd5667
 def evaluate_main(args) -> int:

@@ -427,24 +427,8 @@ def head_only_backward(
             p.requires_grad_(f)
 
 # %% ../nbs/00_crop.ipynb #37b30f74
-def gradcam_crops(
-    probe: ProbeSet,  # the probe images
-    target: TargetModel,  # the model whose Grad-CAM places the crop
-    cam_target='pred',  # 'pred', 'label', a class index, or a function (`cam_target`)
-    cam_layer: str = None,  # Grad-CAM's layer (default: `target.cam_layer`)
-    batch_size: int = 8,  # images per Grad-CAM batch (a forward pass, and a backward through the head)
-    num_workers: int = 0,  # image-decoding worker processes
-    cam_max_side: int = 1024,  # cap on the long side of the Grad-CAM input
-    progress: bool = True,  # show a progress bar
-    on_batch=None,  # on_batch(idx, x, boxes) after each batch: its [0, 1] inputs that are the resized images
-) -> Crops:
-    "The proposed crops: a `target.crop` box centred on the Grad-CAM peak (centre if the map is empty)."
-    ct = CamTarget.of(cam_target).check(target)
-    if ct.kind == 'label' and (probe.labels < 0).any():
-        raise NeuronConceptsError(
-            f"cam_target='label' needs a label for every image; " f"{int((probe.labels < 0).sum())} have none"
-        )
-    layer_name, reshape, cam_obj = _gradcam(target, cam_layer)
+def _gradcam_start(probe: ProbeSet, target: TargetModel, ct, layer_name: str, cam_max_side: int) -> tuple:
+    "(centre crops to start from, relabelled as Grad-CAM's, with its configuration; each CAM input size)."
     crops = center_crops(probe, target.resize, target.crop)
     crops.method = 'gradcam'
     crops.config = dict(
@@ -460,10 +444,43 @@ def gradcam_crops(
         cam_input_size(W, H, cam_max_side, target.input_size, target.input_multiple)
         for W, H in crops.resized.tolist()
     ]
+    return crops, cam_sizes
 
-    def load(i, im):
-        return _cam_image(im, target, *crops.resized[i], cam_sizes[i])
 
+def _place_boxes(crops: Crops, idx: list, maps, classes, cam_sizes: list, size: int):
+    "Centre each image's box on its map's peak, in the resized image (an empty map keeps the centre box)."
+    for i, m, c in zip(idx, maps, classes):
+        crops.cam_class[i] = c
+        pk = peak_of(m)
+        if pk is None:
+            crops.fallback[i] = True
+            continue
+        (W, H), (Wc, Hc) = crops.resized[i], cam_sizes[i]
+        x_, y_ = int((pk[0] + 0.5) * W / Wc), int((pk[1] + 0.5) * H / Hc)  # in the resized image
+        crops.peaks[i] = (x_, y_)
+        crops.boxes[i] = peak_box(x_, y_, W, H, size)
+
+
+def gradcam_crops(
+    probe: ProbeSet,  # the probe images
+    target: TargetModel,  # the model whose Grad-CAM places the crop
+    cam_target='pred',  # 'pred', 'label', a class index, or a function (`cam_target`)
+    cam_layer: str = None,  # Grad-CAM's layer (default: `target.cam_layer`)
+    batch_size: int = 8,  # images per Grad-CAM batch (a forward pass, and a backward through the head)
+    num_workers: int = 0,  # image-decoding worker processes
+    cam_max_side: int = 1024,  # cap on the long side of the Grad-CAM input
+    progress: bool = True,  # show a progress bar
+    on_batch=None,  # on_batch(idx, x, boxes) after each batch: its [0, 1] inputs that are the resized images
+) -> Crops:
+    "The proposed crops: a `target.crop` box centred on the Grad-CAM peak (centre if the map is empty)."
+    ct = CamTarget.of(cam_target).check(target)
+    if ct.kind == 'label' and (probe.labels < 0).any():
+        raise NeuronConceptsError(
+            f"cam_target='label' needs a label for every image; {int((probe.labels < 0).sum())} have none"
+        )
+    layer_name, reshape, cam_obj = _gradcam(target, cam_layer)
+    crops, cam_sizes = _gradcam_start(probe, target, ct, layer_name, cam_max_side)
+    load = lambda i, im: _cam_image(im, target, *crops.resized[i], cam_sizes[i])
     dl = probe_loader(
         probe,
         load,
@@ -475,26 +492,15 @@ def gradcam_crops(
     with head_only_backward(target.model, get_layer(target.model, layer_name)), cam_obj as cam, bar:
         for idx, x, bad in dl:
             for i, err in bad.items():
-                crops.valid[i] = False
-                crops.failed[i] = err
+                crops.valid[i], crops.failed[i] = False, err
             if idx:
                 if isinstance(reshape, TokenGrid):
                     reshape.input_hw = tuple(x.shape[-2:])
                 raw = x.to(target.device)
-                x = target.normalize(raw)
-                maps = cam(input_tensor=x, targets=ct.callables(probe.labels, idx))
+                maps = cam(input_tensor=target.normalize(raw), targets=ct.callables(probe.labels, idx))
                 classes = ct.classes(cam.outputs, probe.labels, idx)
                 cam.outputs = None  # drop the retained graph of this batch before the next one is built
-                for i, m, c in zip(idx, maps, classes):
-                    crops.cam_class[i] = c
-                    pk = peak_of(m)
-                    if pk is None:
-                        crops.fallback[i] = True
-                        continue
-                    (W, H), (Wc, Hc) = crops.resized[i], cam_sizes[i]
-                    x_, y_ = int((pk[0] + 0.5) * W / Wc), int((pk[1] + 0.5) * H / Hc)  # in the resized image
-                    crops.peaks[i] = (x_, y_)
-                    crops.boxes[i] = peak_box(x_, y_, W, H, target.crop)
+                _place_boxes(crops, idx, maps, classes, cam_sizes, target.crop)
                 same = [j for j, i in enumerate(idx) if tuple(cam_sizes[i]) == tuple(crops.resized[i])]
                 if (
                     on_batch is not None and same

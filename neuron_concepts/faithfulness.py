@@ -82,6 +82,63 @@ class _Part:
         return self.acts.chunks()
 
 
+def _unit_sums(acts, uu: np.ndarray, masks: np.ndarray, used: set, m: np.ndarray, bar) -> tuple:
+    "Pass 1: per (part, unit), the sum and the sum of squares of the activations, and the top m of the part."
+    P = len(masks)
+    Sa, Saa = np.zeros((P, len(uu))), np.zeros((P, len(uu)))
+    tops = [TopK(int(m[p]), uu) if p in used else None for p in range(P)]
+    for lo, hi, v in acts.chunks():
+        v = torch.nan_to_num(torch.as_tensor(v)[:, torch.as_tensor(uu)].double(), nan=0.0)
+        for p in range(P):
+            if tops[p] is None:
+                continue
+            w = torch.as_tensor(masks[p, lo:hi])[:, None]
+            Sa[p] += torch.where(w, v, 0).sum(0).numpy()
+            Saa[p] += torch.where(w, v**2, 0).sum(0).numpy()
+            tops[p].update(v, masks[p, lo:hi], lo)
+        bar.update(hi - lo)
+    return Sa, Saa, [None if t is None else t.result()[1] for t in tops]  # tops: (units, m[p]), largest first
+
+
+def _meanings(concepts: list, block: int) -> tuple:
+    "(the concept rows any target means, per block of targets the sparse (targets, rows) matrix of its rows)."
+    T, rows = len(concepts), sorted({int(j) for cs in concepts for j in cs})
+    rpos, Ms = {j: r for r, j in enumerate(rows)}, []
+    for b in range(0, T, block):
+        ij = [(t - b, rpos[int(j)]) for t in range(b, min(b + block, T)) for j in concepts[t]]
+        ij = torch.tensor(ij, dtype=torch.long).reshape(-1, 2).T
+        Ms.append(
+            torch.sparse_coo_tensor(
+                ij, torch.ones(ij.shape[1], dtype=torch.float64), (min(b + block, T) - b, len(rows))
+            ).coalesce()
+        )
+    return rows, Ms
+
+
+def _target_sums(acts, units, part, masks, presence, meanings: tuple, cuts: dict, block: int, bar) -> tuple:
+    "Pass 2: per target, the images its concepts are present on, their activations, active images and hits."
+    (rows, Ms), T = meanings, len(units)
+    Sc, Sac = np.zeros(T), np.zeros(T)
+    n_act, tp = ({a: np.zeros(T) for a in cuts} for _ in range(2))
+    for lo, hi, v in acts.chunks():
+        pres = presence(lo, hi, rows).double() if rows else torch.zeros(hi - lo, 0, dtype=torch.float64)
+        v = torch.nan_to_num(torch.as_tensor(v).double(), nan=-math.inf)
+        for bi, b in enumerate(range(0, T, block)):
+            t = slice(b, min(b + block, T))
+            c = torch.sparse.mm(Ms[bi], pres.T).T > 0  # (n, targets): any of the target's concepts present
+            w = torch.as_tensor(masks[part[t], lo:hi].T)
+            a = v[:, torch.as_tensor(units[t])]
+            c = c & w
+            Sc[t] += c.sum(0).numpy()
+            Sac[t] += torch.where(c, a, 0).sum(0).numpy()
+            for al_ in cuts:
+                on = (a >= cuts[al_][t]) & w
+                n_act[al_][t] += on.sum(0).numpy()
+                tp[al_][t] += (on & c).sum(0).numpy()
+        bar.update(hi - lo)
+    return Sc, Sac, n_act, tp
+
+
 def stream_scores(
     acts,  # `ChunkedActivations` of a layer (or anything with `valid`, `n_units`, `chunks()`)
     units,  # (T,) the unit of each target
@@ -96,7 +153,7 @@ def stream_scores(
     "Per target: n_images, n_positive and the five metrics, reading the activations chunk by chunk, twice."
     units, part = np.asarray(units, dtype=np.int64), np.asarray(part, dtype=np.int64)
     masks = np.asarray(masks, bool) & np.asarray(acts.valid, bool)[None]
-    T, N = len(units), masks.sum(1).astype(np.float64)
+    N = masks.sum(1).astype(np.float64)
     if (N[part] < 2).any():
         raise NeuronConceptsError('a part of the probe set has fewer than 2 readable images: too few')
     al = _alphas(alpha)
@@ -105,54 +162,18 @@ def stream_scores(
     uu = np.unique(units)
     col = {int(u): i for i, u in enumerate(uu)}
     ucol = np.array([col[int(u)] for u in units], dtype=np.int64)
-    P = len(masks)
-    Sa, Saa = np.zeros((P, len(uu))), np.zeros((P, len(uu)))
-    tops = [TopK(int(m[p]), uu) if p in set(part.tolist()) else None for p in range(P)]
-    bar = tqdm(total=2 * len(acts.valid), desc=f'faithfulness ({acts.layer})', disable=not progress,
-               leave=False)
-    for lo, hi, v in acts.chunks():  # pass 1: each (part, unit)'s sums and top m
-        v = torch.nan_to_num(torch.as_tensor(v)[:, torch.as_tensor(uu)].double(), nan=0.0)
-        for p in range(P):
-            if tops[p] is None:
-                continue
-            w = torch.as_tensor(masks[p, lo:hi])[:, None]
-            Sa[p] += torch.where(w, v, 0).sum(0).numpy()
-            Saa[p] += torch.where(w, v**2, 0).sum(0).numpy()
-            tops[p].update(v, masks[p, lo:hi], lo)
-        bar.update(hi - lo)
-    cut = {a: np.full((P, len(uu)), np.nan) for a in ms}
-    for p in range(P):
-        if tops[p] is not None:
-            top = tops[p].result()[1]  # (units, m[p]), largest first
-            for a in ms:
-                cut[a][p] = top[:, ms[a][p] - 1]
-    rows = sorted({int(j) for cs in concepts for j in cs})
-    rpos = {j: r for r, j in enumerate(rows)}
-    Ms = []  # per block of targets, the sparse (targets, concept rows) matrix of what each target means
-    for b in range(0, T, block):
-        ij = [(t - b, rpos[int(j)]) for t in range(b, min(b + block, T)) for j in concepts[t]]
-        ij = torch.tensor(ij, dtype=torch.long).reshape(-1, 2).T
-        Ms.append(torch.sparse_coo_tensor(ij, torch.ones(ij.shape[1], dtype=torch.float64),
-                                          (min(b + block, T) - b, len(rows))).coalesce())
-    Sc, Sac = np.zeros(T), np.zeros(T)
-    n_act, tp = ({a: np.zeros(T) for a in ms} for _ in range(2))
-    cut_t = {a: torch.as_tensor(cut[a][part, ucol]) for a in ms}
-    for lo, hi, v in acts.chunks():  # pass 2: each target's presence sums, products, active images and hits
-        pres = presence(lo, hi, rows).double() if rows else torch.zeros(hi - lo, 0, dtype=torch.float64)
-        v = torch.nan_to_num(torch.as_tensor(v).double(), nan=-math.inf)
-        for bi, b in enumerate(range(0, T, block)):
-            t = slice(b, min(b + block, T))
-            c = torch.sparse.mm(Ms[bi], pres.T).T > 0  # (n, targets): any of the target's concepts present
-            w = torch.as_tensor(masks[part[t], lo:hi].T)
-            a = v[:, torch.as_tensor(units[t])]
-            c = c & w
-            Sc[t] += c.sum(0).numpy()
-            Sac[t] += torch.where(c, a, 0).sum(0).numpy()
-            for al_ in ms:
-                on = (a >= cut_t[al_][t]) & w
-                n_act[al_][t] += on.sum(0).numpy()
-                tp[al_][t] += (on & c).sum(0).numpy()
-        bar.update(hi - lo)
+    bar = tqdm(
+        total=2 * len(acts.valid), desc=f'faithfulness ({acts.layer})', disable=not progress, leave=False
+    )
+    Sa, Saa, tops = _unit_sums(acts, uu, masks, set(part.tolist()), m, bar)
+    cut = {a: np.full((len(masks), len(uu)), np.nan) for a in ms}  # each alpha's threshold per (part, unit)
+    for p, top in enumerate(tops):
+        for a in ms if top is not None else ():
+            cut[a][p] = top[:, ms[a][p] - 1]
+    cuts = {a: torch.as_tensor(cut[a][part, ucol]) for a in ms}
+    Sc, Sac, n_act, tp = _target_sums(
+        acts, units, part, masks, presence, _meanings(concepts, block), cuts, block, bar
+    )
     bar.close()
     Nt = N[part]
     out = dict(n_images=Nt.astype(np.int64), n_positive=Sc.astype(np.int64))
@@ -387,21 +408,6 @@ def faithfulness_table(summary: dict, target: str = 'top') -> str:
     return '\n'.join(lines + [''] + notes if notes else lines)
 
 # %% ../nbs/24_faithfulness.ipynb #6831cc1e
-def _atomic_write(path: Path, text: str):
-    import tempfile
-
-    tmp = None
-    try:  # a unique temporary name: two writers do not mix; removed on any failure
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
-        with os.fdopen(fd, 'w', encoding='utf-8') as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except OSError as e:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
-        raise NeuronConceptsError(f'cannot write {path}: {e.strerror or e}') from None
-
-
 def _cell(v):
     from neuron_concepts.outputs import escape_cell
 
@@ -420,24 +426,23 @@ def write_faithfulness(f: Faithfulness, out) -> tuple:
     w.writerow(COLUMNS)
     for r in f.rows:
         w.writerow([_cell(r[k]) if k != 'wnid' else (r[k] or '') for k in COLUMNS])
-    paths = out / 'faithfulness.csv', out / 'faithfulness.json'
-    _atomic_write(paths[0], buf.getvalue())
+    from neuron_concepts.outputs import write_files
+
     meta = dict(about=f.about, summary=f.summary, inflation=f.inflation)
-    _atomic_write(paths[1], json.dumps(meta, indent=1) + '\n')
-    return paths
+    write_files(
+        out,
+        {'faithfulness.csv': buf.getvalue(), 'faithfulness.json': json.dumps(meta, indent=1) + '\n'},
+        'folder',
+    )
+    return out / 'faithfulness.csv', out / 'faithfulness.json'
 
 # %% ../nbs/24_faithfulness.ipynb #338931b2
 def _load_run(run, progress: bool, cache_dir=None):
     "(Explanation, its folder or None) of an `Explanation` or a run folder (reloaded from the cache)."
-    if hasattr(run, 'layers') and hasattr(run, 'config'):
-        return run, None
-    from neuron_concepts.importance import run_config
-    from neuron_concepts.pipeline import run as run_pipeline
+    from neuron_concepts.runs import open_run
 
-    d = Path(run)
-    if not (d / 'config.json').is_file():
-        raise NeuronConceptsError(f'{d} is not a run folder: config.json is missing')
-    return run_pipeline(run_config(d, cache_dir), progress=progress), d  # the caller's cache, not d's
+    r = open_run(run, cache_dir)  # a folder's own cache folder is never used: the caller's
+    return r.reloaded(progress), r.folder
 
 
 def _check_names(asked, have, what: str) -> list:
@@ -491,6 +496,93 @@ def _presence(expl, concept_set, judge, judge_top, chooser):
     return JudgePresence(feats, text, top=judge_top, encoder=enc.name, circular=circular)
 
 # %% ../nbs/24_faithfulness.ipynb #bdc264fb
+def _random_pool(presence, probe, n_concepts: int) -> np.ndarray:
+    "The concepts a random baseline draws from: those with a chance to be present (all, for a judge)."
+    if not isinstance(presence, LabelPresence):
+        return np.arange(n_concepts)
+    labelled = {int(c) for c in probe.labels if c >= 0}
+    anc = set().union(*(presence.class_anc[c] for c in labelled))
+    return np.array([j for j, s in enumerate(presence.synsets) if s in anc], dtype=np.int64)
+
+
+def _targets(labels: dict, U: int, rand: np.ndarray, perm: np.ndarray) -> list:
+    "What one layer scores: (method, baseline, split, unit row, target, concept rows) for each label."
+    spec = []
+    for pi, split in enumerate(SPLITS):
+        for m, by_split in labels.items():
+            sel = by_split[split]
+            for r in range(U):
+                for base, rr in (('', r), ('other-unit', int(perm[r]))):
+                    js = [j for j, _ in sel[rr]]
+                    spec.append((m, base, pi, r, 'top', js[:1]))
+                    spec.append((m, base, pi, r, 'set', js))
+        for r in range(U):
+            spec.append(('random', 'random', pi, r, 'top', [int(rand[r])] if rand[r] >= 0 else []))
+    return spec
+
+
+def _layer_rows(res, spec: list, got: dict, presence, known: np.ndarray) -> list:
+    "One row per scored target of a layer: the label, its ground truth (WordNet ids), its counts and metrics."
+    words, syn = res.concept_set.words, concept_synsets(res.concept_set)
+    rows = []
+    for t, (m, base, pi, r, target, js) in enumerate(spec):
+        ok = [j for j in js if known[j]]
+        gt = None if not js or len(ok) < len(js) else '|'.join(syn[j] or '' for j in js)
+        row = dict(
+            method=m,
+            layer=res.layer,
+            unit=int(res.units[r]),
+            target=target,
+            concept='|'.join(words[j] for j in js),
+            wnid=gt,
+            split=SPLITS[pi],
+            baseline=base,
+            n_images=int(got['n_images'][t]),
+            n_positive=int(got['n_positive'][t]),
+            presence=presence.name,
+            circular=bool(presence.circular),
+        )
+        row.update({k: (float(got[k][t]) if gt is not None else float('nan')) for k in METRICS})
+        rows.append(row)
+    return rows
+
+
+def _about(expl, acts, crop: str, presence, held: np.ndarray, known: np.ndarray, **settings) -> dict:
+    "How the labels were scored, for faithfulness.json: activations, presence, settings, counts, encoder."
+    clip = expl.info.get('encoder_is_clip')
+    return dict(
+        activations=f'{crop} crops',
+        presence=presence.name,
+        circular=bool(presence.circular),
+        **settings,
+        n_images=int(acts.valid.sum()),
+        n_heldout=int((held & acts.valid).sum()),
+        concepts=expl[next(iter(expl.layers))].concept_set.name,
+        concepts_with_ground_truth=int(known.sum()),
+        encoder=expl.info.get('encoder'),
+        encoder_is_clip=clip,
+        stderr='sample standard deviation / sqrt(units)',
+        note=None if clip else 'the image-text encoder is an offline stand-in (ConSE), not CLIP',
+    )
+
+
+def _score_layer(
+    res, methods, chooser, held, masks, presence, alphas, known, rng, pool, crop, progress
+) -> list:
+    "One layer's rows: each method's labels (re-chosen on the in-sample images) and the baselines, scored."
+    labels = {}
+    for m in methods:
+        chosen = chooser.choose(res, m, ~held)
+        labels[m] = {'heldout': chosen, 'insample': chosen, 'all': res.selections[m]}
+    U = len(res.units)
+    rand = rng.choice(pool, size=U) if len(pool) else np.full(U, -1)
+    perm = _derangement(U, rng) if U > 1 else np.zeros(U, dtype=np.int64)
+    spec = _targets(labels, U, rand, perm)
+    units, concepts, parts = res.units[[s[3] for s in spec]], [s[5] for s in spec], [s[2] for s in spec]
+    got = stream_scores(res.acts[crop], units, concepts, parts, masks, presence, alphas, progress=progress)
+    return _layer_rows(res, spec, got, presence, known)
+
+
 def faithfulness(
     run,  # an `Explanation`, or a run folder (its cached stages are reloaded)
     holdout: float = 0.5,  # share of the images held out for scoring; the rest choose the labels
@@ -518,63 +610,34 @@ def faithfulness(
     chooser = LabelChooser(expl, progress)
     presence = _presence(expl, concept_set, judge, judge_top, chooser)
     held = holdout_mask(probe.files, holdout)
-    masks = np.stack([held, held, np.ones(len(held), bool)])  # heldout, insample (set below), all
-    masks[1] = ~held
+    masks = np.stack([held, ~held, np.ones(len(held), bool)])  # the splits: heldout, insample, all
     known = presence.known(range(len(concept_set)))
     if not known.any():
-        log.warning('concept set %s has no WordNet synsets: its labels have no ground truth here (use '
-                    'wordnet or imagenet concepts, or a judge encoder)', concept_set.name)
-    if isinstance(presence, LabelPresence):
-        labelled = {int(c) for c in probe.labels if c >= 0}
-        anc = set().union(*(presence.class_anc[c] for c in labelled))
-        pool = np.array([j for j, s in enumerate(presence.synsets) if s in anc], dtype=np.int64)
-    else:
-        pool = np.arange(len(concept_set))
-    rng = np.random.default_rng(seed)
+        log.warning(
+            'concept set %s has no WordNet synsets: its labels have no ground truth here (use '
+            'wordnet or imagenet concepts, or a judge encoder)',
+            concept_set.name,
+        )
+    pool, rng = _random_pool(presence, probe, len(concept_set)), np.random.default_rng(seed)
     crop = 'center' if 'center' in first.acts else next(iter(first.acts))  # every method: the same a_k
-    words, syn = concept_set.words, concept_synsets(concept_set)
     rows = []
-    for layer in layer_names:
-        res = expl[layer]
-        U = len(res.units)
-        labels = {}
-        for m in method_names:
-            chosen = chooser.choose(res, m, ~held)
-            labels[m] = {'heldout': chosen, 'insample': chosen, 'all': res.selections[m]}
-        rand = rng.choice(pool, size=U) if len(pool) else np.full(U, -1)
-        perm = _derangement(U, rng) if U > 1 else np.zeros(U, dtype=np.int64)
-        spec = []  # (method, baseline, split, unit row, target, concept rows)
-        for pi, split in enumerate(SPLITS):
-            for m in method_names:
-                sel = labels[m][split]
-                for r in range(U):
-                    for base, rr in (('', r), ('other-unit', int(perm[r]))):
-                        js = [j for j, _ in sel[rr]]
-                        spec.append((m, base, pi, r, 'top', js[:1]))
-                        spec.append((m, base, pi, r, 'set', js))
-            for r in range(U):
-                spec.append(('random', 'random', pi, r, 'top', [int(rand[r])] if rand[r] >= 0 else []))
-        got = stream_scores(res.acts[crop], res.units[[s[3] for s in spec]], [s[5] for s in spec],
-                            [s[2] for s in spec], masks, presence, alphas, progress=progress)
-        for t, (m, base, pi, r, target, js) in enumerate(spec):
-            ok = [j for j in js if known[j]]
-            gt = None if not js or len(ok) < len(js) else '|'.join(syn[j] or '' for j in js)
-            row = dict(method=m, layer=layer, unit=int(res.units[r]), target=target,
-                       concept='|'.join(words[j] for j in js), wnid=gt, split=SPLITS[pi], baseline=base,
-                       n_images=int(got['n_images'][t]), n_positive=int(got['n_positive'][t]),
-                       presence=presence.name, circular=bool(presence.circular))
-            row.update({k: (float(got[k][t]) if gt is not None else float('nan')) for k in METRICS})
-            rows.append(row)
-    about = dict(activations=f'{crop} crops', presence=presence.name, circular=bool(presence.circular),
-                 holdout=holdout, alpha=alphas, alpha_chosen=alpha_how,
-                 min_positive=min_positive, seed=seed, judge_top=judge_top if judge else None,
-                 n_images=int(first.acts[crop].valid.sum()),
-                 n_heldout=int((held & first.acts[crop].valid).sum()),
-                 concepts=concept_set.name, concepts_with_ground_truth=int(known.sum()),
-                 encoder=expl.info.get('encoder'), encoder_is_clip=expl.info.get('encoder_is_clip'),
-                 stderr='sample standard deviation / sqrt(units)',
-                 note=None if expl.info.get('encoder_is_clip') else
-                 'the image-text encoder is an offline stand-in (ConSE), not CLIP')
+    for layer in layer_names:  # the rng draws each layer's baselines in turn
+        sc = (masks, presence, alphas, known, rng, pool, crop, progress)
+        rows += _score_layer(expl[layer], method_names, chooser, held, *sc)
+    about = _about(
+        expl,
+        first.acts[crop],
+        crop,
+        presence,
+        held,
+        known,
+        holdout=holdout,
+        alpha=alphas,
+        alpha_chosen=alpha_how,
+        min_positive=min_positive,
+        seed=seed,
+        judge_top=judge_top if judge else None,
+    )
     summary = summarize_faithfulness(rows, min_positive)
     f = Faithfulness(rows, summary, about, inflation(summary))
     if out is not None:

@@ -18,13 +18,14 @@ from .models import TargetModel, get_layer, token_grid
 from .probe import ProbeSet, probe_loader, decode_workers
 from .crop import center_box, crop_pixels, resized_size
 from .cache import StageCache, config_key
+from .runs import open_run, layer_concepts, run_config
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
 __all__ = ['log', 'WHERE_COLOURS', 'WHERE_COLOUR_NAMES', 'unit_maps', 'Attribution', 'attribute', 'linear_head',
-           'exact_contributions', 'ClassImportance', 'class_importance', 'where_map', 'run_config', 'layer_concepts',
-           'Prediction', 'class_names', 'explain_prediction']
+           'exact_contributions', 'ClassImportance', 'class_importance', 'where_map', 'Prediction', 'class_names',
+           'explain_prediction']
 
 # %% ../nbs/20_importance.ipynb #6afd7e44
 def unit_maps(
@@ -266,14 +267,14 @@ def class_importance(
         labels=config_key(dict(l=np.asarray(probe.labels).tolist())),
     )
     cache = StageCache(cache_dir)
-    if not cache._path('importance', dict(cfg, stage='importance', chunk=chunk)).is_file():
+    if not cache.path('importance', dict(cfg, stage='importance', chunk=chunk)).is_file():
         log.info(
             'computing the class importance of layer %s: a forward and backward pass over the %d probe '
             'images, once (it is cached)',
             layer,
             len(probe),
         )
-    res = cache.chunked(
+    res = cache.joined(
         'importance',
         cfg,
         len(probe),
@@ -307,100 +308,6 @@ def where_map(
     kept = torch.where(keep, m, torch.zeros(()))
     up = F.interpolate(kept[None, None], size=tuple(size), mode='bilinear', align_corners=False)
     return up[0, 0].numpy()
-
-# %% ../nbs/20_importance.ipynb #f91e9d90
-def run_config(
-    run_dir,  # a run folder
-    cache_dir=None,  # the stage cache to use (never the one the folder names: see below)
-):
-    "The `RunConfig` saved in a run folder's config.json, with the caller's `cache_dir`, not the file's."
-    import dataclasses, json
-    from pathlib import Path
-    from neuron_concepts.pipeline import RunConfig
-
-    f = Path(run_dir) / 'config.json'
-    if not f.is_file():
-        raise NeuronConceptsError(f'{run_dir} is not a run folder: config.json is missing')
-    try:
-        d = json.loads(f.read_text(encoding='utf-8')).get('config', {})
-    except (ValueError, AttributeError, OSError) as e:
-        raise NeuronConceptsError(f'{f} is not a run configuration ({type(e).__name__}: {e})') from None
-    if not isinstance(d, dict):
-        raise NeuronConceptsError(f'{f} is not a run configuration: its "config" is not an object')
-    names = {f.name for f in dataclasses.fields(RunConfig)}
-    kw = {k: (tuple(v) if isinstance(v, list) else v) for k, v in d.items() if k in names}
-    if not isinstance(kw.get('model'), str):
-        raise NeuronConceptsError(f'{f} names no loadable model (a Python model): pass model= in Python')
-    named = kw.pop('cache_dir', None)
-    if named is not None and str(named) != str(cache_dir):
-        log.info(
-            'run folder %s names cache folder %s: not used (a run folder from elsewhere could point it '
-            'anywhere); using %s',
-            run_dir,
-            named,
-            cache_dir or 'the default cache',
-        )
-    try:
-        return RunConfig(**kw, cache_dir=None if cache_dir is None else str(cache_dir))
-    except TypeError as e:
-        raise NeuronConceptsError(f'{f} is not a run configuration ({e})') from None
-
-# %% ../nbs/20_importance.ipynb #bfeb1b0a
-def layer_concepts(
-    run,  # a run folder or an `Explanation`
-    layer: str,  # the layer whose units' concepts are wanted
-    method: str = None,  # the method (default: gradcam-tvmf if the run has it, else its first)
-    progress: bool = True,  # show progress bars if the layer has to be explained first
-    cache_dir=None,  # the stage cache for a run folder (default: the default cache, never the folder's)
-    units=None,  # the units wanted (default: all); a layer not in the run is explained for these only
-) -> tuple:
-    "(method, {unit: [(concept, score)]}) of `layer`: read from the run, else explained now (cached)."
-    import csv, dataclasses
-    from pathlib import Path
-    from neuron_concepts.pipeline import run as run_pipeline
-
-    if hasattr(run, 'layers'):
-        cfg, have = run.config, run.layers.get(layer)
-    else:
-        cfg, have = run_config(run, cache_dir), None
-    methods = list(cfg.methods)
-    method = method or ('gradcam-tvmf' if 'gradcam-tvmf' in methods else methods[0])
-    if have is None and not hasattr(run, 'layers') and method in methods:
-        from neuron_concepts.outputs import read_table
-
-        rows, cols = {}, ['method', 'layer', 'unit', 'rank', 'concept', 'score']
-        for r in read_table(Path(run) / 'concepts.csv', cols, ints=['unit', 'rank'], floats=['score']):
-            if r['layer'] == layer and r['method'] == method:
-                rows.setdefault(r['unit'], []).append((r['rank'], r['concept'], r['score']))
-        if rows:
-            return method, {u: [(c, s) for _, c, s in sorted(v)] for u, v in rows.items()}
-    if have is None:
-        import json
-
-        wanted = 'all' if units is None else ','.join(str(int(u)) for u in sorted(set(units)))
-        if hasattr(run, 'layers'):
-            done = list(run.layers)
-        else:
-            saved = json.loads((Path(run) / 'config.json').read_text(encoding='utf-8'))
-            done = list(saved.get('layers') or [])
-        log.info(
-            'layer %s is not in the run (it explained %s): computing the %s concepts of %s now '
-            '(their activations over the probe set and their top images\' features; crops and text '
-            'features come from the cache, and the result is cached for next time)',
-            layer,
-            ', '.join(done) or 'no layer',
-            method,
-            'all its units' if units is None else f'unit{"s" if len(set(units)) > 1 else ""} {wanted}',
-        )
-        sub = dataclasses.replace(cfg, layers=(layer,), units=wanted, methods=(method,))
-        have = run_pipeline(sub, progress=progress)[layer]
-    if method not in have.selections:
-        raise NeuronConceptsError(f'method {method!r} is not in the run; it has {", ".join(have.selections)}')
-    words = have.concept_set.words
-    return method, {
-        int(u): [(words[j], float(s)) for j, s in sel]
-        for u, sel in zip(have.units.tolist(), have.selections[method])
-    }
 
 # %% ../nbs/20_importance.ipynb #c5909b26
 @dataclass
@@ -486,17 +393,23 @@ def class_names(n: int) -> list:
         return [line.split(', ')[0] for line in imagenet_classes()]
     return [f'class {i}' for i in range(n)]
 
-# %% ../nbs/20_importance.ipynb #0d7eeae5
-def _is_clip(run) -> bool:
-    "Whether the run's concepts come from a CLIP encoder (its config.json, or the `Explanation`'s info)."
-    import json
-    from pathlib import Path
-
-    if hasattr(run, 'layers'):
-        return bool(run.info.get('encoder_is_clip'))
-    return bool(json.loads((Path(run) / 'config.json').read_text(encoding='utf-8')).get('encoder_is_clip'))
-
 # %% ../nbs/20_importance.ipynb #08235306
+def _model_input(im, target: TargetModel) -> tuple:
+    "(the crop of PIL image `im` that the model sees, as an image; as the normalised (1, 3, H, W) input)."
+    box = center_box(*resized_size(*im.size, target.resize), target.crop)
+    shown = crop_pixels(im, box, target.resize, target.crop, target.interpolation)
+    return shown, target.normalize(TF.to_tensor(shown)[None].to(target.device))
+
+
+def _ranked_units(imp: ClassImportance, att: Attribution, pred: int, top: int) -> tuple:
+    "(the `top` units for class `pred`, how they were ranked, notes): by the class, else by this image."
+    units = imp.top(pred, top)
+    if units:
+        return units, 'class', []
+    units = torch.argsort(att.taylor[0], descending=True, stable=True)[:top].tolist()
+    return units, 'image', [f'class {pred} has no probe image: units ranked by this image\'s Taylor scores']
+
+
 def explain_prediction(
     image,  # an image file or a PIL image
     run,  # a run folder or an `Explanation`: the model, the probe set and the concepts
@@ -510,76 +423,33 @@ def explain_prediction(
 ) -> Prediction:
     "Why the model predicts what it does for `image`: the top units, their importance, concepts and maps."
     from PIL import Image as PILImage
-    from neuron_concepts.pipeline import _target_for, _device_for
-    from neuron_concepts.probe import load_rgb, read_probe
-    from neuron_concepts.resources import bundled_probe
+    from neuron_concepts.probe import load_rgb
 
     im = image if isinstance(image, PILImage.Image) else load_rgb(image)  # a bad file fails before any work
-    if hasattr(run, 'layers'):
-        cfg, target, probe = run.config, run.target, run.probe
-    else:
-        cfg = run_config(run, cache_dir)
-        target = _target_for(cfg, _device_for(cfg))
-        probe = read_probe(cfg.probe or bundled_probe(), progress=progress)
+    r = open_run(run, cache_dir)
+    target = r.target()
     layer = layer or target.cam_layer
     if layer is None:
         raise NeuronConceptsError(f'{target.name} has no default layer: name one with layer=')
     if not isinstance(top, int) or top < 1:
         raise NeuronConceptsError(f'top must be a positive integer, not {top!r}')
-    shown = crop_pixels(
-        im,
-        center_box(*resized_size(*im.size, target.resize), target.crop),
-        target.resize,
-        target.crop,
-        target.interpolation,
-    )
-    x = target.normalize(TF.to_tensor(shown)[None].to(target.device))
+    shown, x = _model_input(im, target)
     att = attribute(target, x, layer)
-    pred = int(att.classes[0])
-    prob = float(att.logits.softmax(1)[0, pred])
-    head = linear_head(target, att)
+    pred, head = int(att.classes[0]), linear_head(target, att)
     here = exact_contributions(att, head[0])[0] if head is not None else att.taylor[0]
-    imp = class_importance(
-        probe,
-        target,
-        layer,
-        by=by,
-        batch_size=cfg.batch_size,
-        num_workers=decode_workers(cfg.workers, target.device),
-        cache_dir=cfg.cache_dir,
-        progress=progress,
-    )
-    units, notes, ranking = imp.top(pred, top), [], 'class'
-    matrix = imp.matrix() if units else None
-    if not units:
-        ranking = 'image'
-        units = torch.argsort(att.taylor[0], descending=True, stable=True)[:top].tolist()
-        notes.append(f'class {pred} has no probe image: units ranked by this image\'s Taylor scores')
-    method, concepts = layer_concepts(
-        run, layer, method, progress=progress, cache_dir=cache_dir, units=units
-    )
+    workers = decode_workers(r.config.workers, target.device)
+    imp = class_importance(r.probe(progress), target, layer, by=by, batch_size=r.config.batch_size,
+                           num_workers=workers, cache_dir=r.config.cache_dir, progress=progress)
+    units, ranking, notes = _ranked_units(imp, att, pred, top)
+    method, concepts = layer_concepts(r, layer, method, progress=progress, units=units, compute=True)
+    score = imp.matrix()[pred] if ranking == 'class' else att.taylor[0]
     rows = [
-        dict(
-            unit=u,
-            importance=float(matrix[pred, u] if matrix is not None else att.taylor[0, u]),
-            here=float(here[u]),
-            concepts=concepts.get(u, []),
-        )
+        dict(unit=u, importance=float(score[u]), here=float(here[u]), concepts=concepts.get(u, []))
         for u in units
     ]
     maps = np.stack([where_map(att.maps[0, u].cpu().numpy(), shown.size[::-1], percentile) for u in units])
-    if not _is_clip(run):
-        notes.append(f'the concepts come from {cfg.encoder}, an offline stand-in encoder, not CLIP')
-    return Prediction(
-        shown,
-        pred,
-        class_names(att.logits.shape[1])[pred],
-        prob,
-        layer,
-        method,
-        ranking,
-        rows,
-        maps,
-        notes,
-        int(imp.counts[pred]) if ranking == 'class' and pred < len(imp.counts) else None,
-    )
+    if not r.is_clip:
+        notes.append(f'the concepts come from {r.config.encoder}, an offline stand-in encoder, not CLIP')
+    images = int(imp.counts[pred]) if ranking == 'class' and pred < len(imp.counts) else None
+    name, prob = class_names(att.logits.shape[1])[pred], float(att.logits.softmax(1)[0, pred])
+    return Prediction(shown, pred, name, prob, layer, method, ranking, rows, maps, notes, images)

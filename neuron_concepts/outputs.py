@@ -14,7 +14,8 @@ from .scoring import METHODS
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'FORMULA_STARTS', 'escape_cell', 'unescape_cell', 'read_table', 'write_outputs', 'summarize']
+__all__ = ['log', 'FORMULA_STARTS', 'escape_cell', 'unescape_cell', 'read_table', 'write_files', 'run_tables', 'run_metadata',
+           'write_outputs', 'summarize']
 
 # %% ../nbs/16_outputs.ipynb #89a2d1be
 def _versions() -> dict:
@@ -92,37 +93,64 @@ def _setting(cfg) -> dict | None:
         return None
 
 # %% ../nbs/16_outputs.ipynb #b5687c28
-def write_outputs(res, out) -> Path:
-    "Write concepts.csv, examples.csv and config.json of a run (an `Explanation` or a `RunResult`) to `out`."
-    out = Path(out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
+def write_files(folder, files: dict, what: str = 'output folder') -> Path:
+    "Write each `{name: text}` into `folder`, all or none: under unique temporary names first, then renamed."
+    folder, tmps = Path(folder), {}
+    try:  # two writers do not mix; nothing partial is left behind
+        for name, text in files.items():
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f'.{name}.', suffix='.tmp')
+            os.close(fd)
+            tmps[name] = Path(tmp)
+            tmps[name].write_text(text, encoding='utf-8')
+        for name in files:
+            os.replace(tmps[name], folder / name)
     except OSError as e:
-        raise NeuronConceptsError(f'cannot create output folder {out}: {e.strerror or e}') from None
-    layers = _layer_results(res)
-    first = layers[0]
-    cbuf, ebuf = io.StringIO(newline=''), io.StringIO(newline='')
-    cw, ew = csv.writer(cbuf, lineterminator='\n'), csv.writer(ebuf, lineterminator='\n')
-    cw.writerow(['method', 'layer', 'unit', 'rank', 'concept', 'score'])
-    ew.writerow(['method', 'layer', 'unit', 'rank', 'image', 'activation'])
+        for tmp in tmps.values():
+            tmp.unlink(missing_ok=True)
+        if is_disk_full(e):
+            raise NeuronConceptsError(f'the disk is full: cannot write to {what} {folder}') from None
+        raise NeuronConceptsError(f'cannot write to {what} {folder}: {e.strerror or e}') from None
+    return folder
+
+
+def _csv(rows) -> str:
+    "Rows as CSV text."
+    buf = io.StringIO(newline='')
+    csv.writer(buf, lineterminator='\n').writerows(rows)
+    return buf.getvalue()
+
+
+def run_tables(layers: list) -> dict:
+    "concepts.csv, examples.csv and crops.csv of a run's layers, as text (cells escaped)."
+    concepts = [['method', 'layer', 'unit', 'rank', 'concept', 'score']]
+    examples = [['method', 'layer', 'unit', 'rank', 'image', 'activation']]
     shown = {}  # crop -> the representative images, whose boxes crops.csv keeps (the report's thumbnails)
     for lr in layers:
-        words = lr.concept_set.words
+        words, layer = lr.concept_set.words, escape_cell(lr.layer)
         for m in lr.selections:
             idx, val = lr.reps[METHODS[m][0]]
             for r, u in enumerate(lr.units.tolist()):
-                for rank, (j, s) in enumerate(lr.selections[m][r]):
-                    cw.writerow([m, escape_cell(lr.layer), u, rank, escape_cell(words[j]), f'{s:.6f}'])
-                for rank, (i, a) in enumerate(zip(idx[r].tolist(), val[r].tolist())):
-                    image = escape_cell(lr.probe.files[i])
-                    ew.writerow([m, escape_cell(lr.layer), u, rank, image, f'{a:.6f}'])
+                sel = lr.selections[m][r]
+                concepts += [
+                    [m, layer, u, k, escape_cell(words[j]), f'{s:.6f}'] for k, (j, s) in enumerate(sel)
+                ]
+                examples += [
+                    [m, layer, u, k, escape_cell(lr.probe.files[i]), f'{a:.6f}']
+                    for k, (i, a) in enumerate(zip(idx[r].tolist(), val[r].tolist()))
+                ]
             shown.setdefault(METHODS[m][0], set()).update(idx.ravel().tolist())
-    xbuf = io.StringIO(newline='')
-    xw = csv.writer(xbuf, lineterminator='\n')
-    xw.writerow(['crop', 'image', 'left', 'top', 'right', 'bottom'])
-    for c, ii in shown.items():
-        for i in sorted(ii):
-            xw.writerow([c, escape_cell(first.probe.files[i]), *first.crops[c].boxes[i].tolist()])
+    first = layers[0]
+    crops = [['crop', 'image', 'left', 'top', 'right', 'bottom']]
+    crops += [
+        [c, escape_cell(first.probe.files[i]), *first.crops[c].boxes[i].tolist()]
+        for c, ii in shown.items()
+        for i in sorted(ii)
+    ]
+    return {'concepts.csv': _csv(concepts), 'examples.csv': _csv(examples), 'crops.csv': _csv(crops)}
+
+
+def _probe_summary(first) -> tuple:
+    "({crop: fallback and unreadable counts}, the probe set's summary: images listed, used and skipped)."
     acts = first.acts
     crops = {
         c: dict(fallback=int(cr.fallback.sum()), unreadable=int((~acts[c].valid).sum()))
@@ -131,14 +159,20 @@ def write_outputs(res, out) -> Path:
     }
     failed = sorted({first.probe.files[i] for a in acts.values() for i in a.failed})
     skipped = {**first.probe.skipped, **{f: 'cannot be decoded' for f in failed}}
-    summary = dict(
+    return crops, dict(
         images_listed=len(first.probe) + len(first.probe.skipped),
         images_used=int(next(iter(acts.values())).valid.sum()),
         skipped=len(first.probe.skipped) + len(failed),
         skipped_files=dict(sorted(skipped.items())),
     )
-    info = first.info
-    meta = dict(
+
+
+def run_metadata(layers: list) -> dict:
+    "config.json of a run's layers: its configuration, setting, layers, probe set, model, encoder and stages."
+    first = layers[0]
+    info, (crops, probe) = first.info, _probe_summary(first)
+    clip = info.get('encoder_is_clip')
+    return dict(
         config=first.config.to_dict(),
         setting=_setting(first.config),
         layer=first.layer if len(layers) == 1 else None,
@@ -149,42 +183,28 @@ def write_outputs(res, out) -> Path:
         units=sum(len(lr.units) for lr in layers),
         final_layer=info.get('final_layer'),
         n_classes=first.target.n_outputs if first.target is not None and info.get('final_layer') else None,
-        probe=summary,
+        probe=probe,
         crops=crops,
         target=info.get('target'),
         encoder=info.get('encoder'),
-        encoder_is_clip=info.get('encoder_is_clip'),
-        note=(
-            None
-            if info.get('encoder_is_clip')
-            else 'the image-text encoder is an offline stand-in (ConSE), not CLIP'
-        ),
+        encoder_is_clip=clip,
+        note=None if clip else 'the image-text encoder is an offline stand-in (ConSE), not CLIP',
         stages=info.get('stages'),
         seconds=info.get('seconds'),
         versions=_versions(),
     )
-    files = {
-        'concepts.csv': cbuf.getvalue(),
-        'examples.csv': ebuf.getvalue(),
-        'crops.csv': xbuf.getvalue(),
-        'config.json': json.dumps(meta, indent=2, default=str) + '\n',
-    }
-    tmps = {}
-    try:  # all written first (under unique names: two writers do not mix), then renamed
-        for name, text in files.items():
-            fd, tmp = tempfile.mkstemp(dir=out, prefix=f'.{name}.', suffix='.tmp')
-            os.close(fd)
-            tmps[name] = Path(tmp)
-            tmps[name].write_text(text, encoding='utf-8')
-        for name in files:
-            os.replace(tmps[name], out / name)
+
+
+def write_outputs(res, out) -> Path:
+    "Write concepts.csv, examples.csv, crops.csv and config.json of an `Explanation` or a `RunResult`."
+    out = Path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        for tmp in tmps.values():
-            tmp.unlink(missing_ok=True)  # no partial file left behind
-        if is_disk_full(e):
-            raise NeuronConceptsError(f'the disk is full: cannot write to output folder {out}') from None
-        raise NeuronConceptsError(f'cannot write to output folder {out}: {e.strerror or e}') from None
-    return out
+        raise NeuronConceptsError(f'cannot create output folder {out}: {e.strerror or e}') from None
+    layers = _layer_results(res)
+    meta = json.dumps(run_metadata(layers), indent=2, default=str) + '\n'
+    return write_files(out, {**run_tables(layers), 'config.json': meta})
 
 # %% ../nbs/16_outputs.ipynb #ddb3de2f
 def summarize(res) -> str:

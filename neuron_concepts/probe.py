@@ -202,24 +202,8 @@ def _why_no_images(root: Path, skipped: dict) -> str:
     return f'{n} file{"s" if n > 1 else ""}, none a readable image: ' + ', '.join(parts)
 
 # %% ../nbs/12_probe.ipynb #7b04b108
-def read_probe(
-    root,  # folder of images (searched recursively)
-    labels='auto',  # 'auto', None, or a `file,label` CSV path
-    dedupe: bool = True,  # skip byte-identical copies of an image already listed
-    progress: bool = True,  # show a progress bar
-) -> ProbeSet:
-    "List the probe images under `root`, read their sizes, labels and skip what is not a readable image."
-    root = Path(root)
-    if not root.exists():
-        raise NeuronConceptsError(f'probe folder {root} does not exist')
-    if not root.is_dir():
-        raise NeuronConceptsError(f'probe folder {root} is not a folder')
-    label_map = None
-    if labels == 'auto' and (root / 'labels.csv').is_file():
-        label_map = _read_labels_csv(root / 'labels.csv')
-    elif labels not in ('auto', None):
-        label_map = _read_labels_csv(Path(labels))
-    wnid_index = {w: i for i, w in enumerate(imagenet_wnids())}
+def _list_images(root: Path, progress: bool) -> tuple:
+    "(files, (n, 2) sizes, (n, 2) byte counts and mtimes, {file: why skipped}) of the readable images."
     files, sizes, stats, skipped = [], array('q'), array('q'), {}  # 8 bytes a number, no tuple per file
     listed = list(_walk_images(root))
     for rel in tqdm(listed, desc='listing probe images', disable=not progress, leave=False):
@@ -240,29 +224,57 @@ def read_probe(
         stats.extend((st.st_size, st.st_mtime_ns))
     del listed
     sizes, stats = (np.array(a, dtype=np.int64).reshape(-1, 2) for a in (sizes, stats))
+    return files, sizes, stats, skipped
+
+
+def _drop_duplicates(root: Path, files: list, sizes, stats, skipped: dict) -> tuple:
+    "The listing without byte-identical copies of an image listed before (only same-size files are hashed)."
+    by_size = {}
+    for i, n in enumerate(stats[:, 0].tolist()):
+        by_size.setdefault(n, []).append(i)
+    first, drop = {}, set()
+    for group in (g for g in by_size.values() if len(g) > 1):
+        for i in group:
+            d = _digest(root / files[i])
+            if d in first:
+                skipped[files[i]] = f'duplicate of {files[first[d]]}'
+                drop.add(i)
+            else:
+                first[d] = i
+    if not drop:
+        return files, sizes, stats
+    keep = [i for i in range(len(files)) if i not in drop]
+    return [files[i] for i in keep], sizes[keep], stats[keep]
+
+
+def read_probe(
+    root,  # folder of images (searched recursively)
+    labels='auto',  # 'auto', None, or a `file,label` CSV path
+    dedupe: bool = True,  # skip byte-identical copies of an image already listed
+    progress: bool = True,  # show a progress bar
+) -> ProbeSet:
+    "List the probe images under `root`, read their sizes, labels and skip what is not a readable image."
+    root = Path(root)
+    if not root.exists():
+        raise NeuronConceptsError(f'probe folder {root} does not exist')
+    if not root.is_dir():
+        raise NeuronConceptsError(f'probe folder {root} is not a folder')
+    label_map = None
+    if labels == 'auto' and (root / 'labels.csv').is_file():
+        label_map = _read_labels_csv(root / 'labels.csv')
+    elif labels not in ('auto', None):
+        label_map = _read_labels_csv(Path(labels))
+    files, sizes, stats, skipped = _list_images(root, progress)
     if dedupe:
-        by_size = {}
-        for i, n in enumerate(stats[:, 0].tolist()):
-            by_size.setdefault(n, []).append(i)
-        first, drop = {}, set()
-        for group in (g for g in by_size.values() if len(g) > 1):
-            for i in group:
-                d = _digest(root / files[i])
-                if d in first:
-                    skipped[files[i]] = f'duplicate of {files[first[d]]}'
-                    drop.add(i)
-                else:
-                    first[d] = i
-        keep = [i for i in range(len(files)) if i not in drop]
-        files, sizes, stats = (
-            ([files[i] for i in keep], sizes[keep], stats[keep]) if drop else (files, sizes, stats)
-        )
+        files, sizes, stats = _drop_duplicates(root, files, sizes, stats, skipped)
     if not files:
-        why = _why_no_images(root, skipped)
-        raise NeuronConceptsError(f'probe folder {root} holds no readable images: {why}')
+        raise NeuronConceptsError(
+            f'probe folder {root} holds no readable images: {_why_no_images(root, skipped)}'
+        )
     if label_map is not None:
         lab = [label_map.get(f, -1) for f in files]
     elif labels == 'auto':
+        wnid_index = {w: i for i, w in enumerate(imagenet_wnids())}
         lab = [_label_from_name(f, wnid_index) for f in files]
     else:
         lab = [-1] * len(files)
@@ -270,14 +282,7 @@ def read_probe(
         log.warning(
             '%d of %d probe files skipped (see ProbeSet.skipped)', len(skipped), len(skipped) + len(files)
         )
-    return ProbeSet(
-        root,
-        files,
-        sizes,
-        np.array(lab, dtype=np.int64),
-        stats,
-        skipped,
-    )
+    return ProbeSet(root, files, sizes, np.array(lab, dtype=np.int64), stats, skipped)
 
 # %% ../nbs/12_probe.ipynb #b94c43ed
 class ProbeImages(torch.utils.data.Dataset):

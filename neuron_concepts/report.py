@@ -442,37 +442,25 @@ def _partial_note(data, cfg) -> str:
     )
 
 # %% ../nbs/21_report.ipynb #af0ad4a6
-def write_report(
-    run_dir,  # a run folder (concepts.csv, examples.csv, config.json)
-    out=None,  # the page to write (default: run_dir/report.html); thumbnails go to report_files beside it
-    thumbs: int = 5,  # thumbnails shown per unit and method (of the k representative images)
-    size: int = 96,  # thumbnail side in pixels
-    progress: bool = True,  # show a progress bar
-) -> Path:
-    "Write one self-contained HTML report of a run: units, crops, concepts per method, search and filters."
-    from neuron_concepts.resources import bundled_probe, imagenet_classes
-
-    run_dir = Path(run_dir)
-    data = read_report_data(run_dir)
-    out = Path(out) if out is not None else run_dir / 'report.html'
-    files = out.parent / 'report_files'
-    try:
-        files.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise NeuronConceptsError(f'cannot create folder {files}: {e.strerror or e}') from None
-    cfg, methods = data['config'], data['methods']
-    rc = cfg.get('config', {})
-    root = Path(rc.get('probe') or bundled_probe())
+def _view_sizes(run_dir: Path, cfg: dict) -> tuple:
+    "(resize, crop) of the run's target model, from its config.json; one line if they are not sizes."
     tgt = cfg.get('target') if isinstance(cfg.get('target'), dict) else {}
     try:
         resize, crop = int(tgt.get('resize') or RESIZE), int(tgt.get('crop') or CROP)
         if not 0 < crop <= resize <= 8192:
             raise ValueError(resize, crop)
     except (TypeError, ValueError, OverflowError):
-        bad = f'{run_dir}/config.json: the target\'s resize and crop are not sizes'
-        raise NeuronConceptsError(bad) from None
-    final = cfg.get('final_layer')
-    gt = ground_truth() if cfg.get('n_classes') == 1000 else None  # final-layer unit i is ImageNet class i
+        raise NeuronConceptsError(
+            f'{run_dir}/config.json: the target\'s resize and crop are not sizes'
+        ) from None
+    return resize, crop
+
+
+def _thumbnails(
+    data: dict, root: Path, sizes: tuple, files: Path, thumbs: int, size: int, progress: bool
+) -> tuple:
+    "({(method, image): thumbnail name}, {(method, image): (original view, its box)}) of the shown images."
+    resize, crop = sizes
     thumb_names, views, missing = {}, {}, 0
     todo = [(m, f) for cell in data['units'].values() for m, c in cell.items() for f in c['images'][:thumbs]]
     for m, f in tqdm(dict.fromkeys(todo), desc='thumbnails', disable=not progress, leave=False):
@@ -488,14 +476,12 @@ def write_report(
         log.warning(
             '%d representative images could not be read from %s: shown without thumbnails', missing, root
         )
-    body, any_gt = [], False
-    for (layer, unit), cell in data['units'].items():
-        facts = _unit_facts(layer, unit, cell, methods, final, gt)
-        fa = data['faith'].get((layer, unit))
-        body.append(_unit_html(layer, unit, cell, methods, facts, thumb_names, thumbs, fa, views))
-        any_gt = any_gt or facts['gt'] is not None
-    layers = list(dict.fromkeys(l for l, _ in data['units']))
-    opt = lambda vals: ''.join(f'<option value="{_e(v)}">{_e(label)}</option>' for v, label in vals)
+    return thumb_names, views
+
+
+def _heading(cfg: dict, data: dict, layers: list) -> tuple:
+    "(title, notes as HTML, summary line) at the top of the report."
+    rc, methods = cfg.get('config', {}), data['methods']
     title = f'{rc.get("model", "model")} · {", ".join(layers)}'
     note = f'<p class="note">{_e(cfg["note"])}</p>' if cfg.get('note') else ''
     note += _partial_note(data, cfg)
@@ -508,11 +494,19 @@ def write_report(
         + f'{len(data["units"])} units · methods {", ".join(methods)} · concepts {rc.get("concepts", "")} · '
         f'k = {rc.get("k", "")} · encoder {(cfg.get("encoder") or {}).get("encoder", rc.get("encoder", ""))}'
     )
+    return title, note, summary
+
+
+def _page(cfg: dict, data: dict, layers: list, body: list, any_gt: bool) -> str:
+    "The whole HTML page: heading, controls, legend, one card per unit, and its scripts."
+    rc, methods = cfg.get('config', {}), data['methods']
+    title, note, summary = _heading(cfg, data, layers)
+    opt = lambda vals: ''.join(f'<option value="{_e(v)}">{_e(label)}</option>' for v, label in vals)
     hit_filter = (  # only where some unit has a ground truth (final-layer units of an ImageNet model)
         '<label id="hitlabel">ground truth <select id="hit">'
         f'{opt([("", "all"), ("hit", "hit"), ("miss", "miss")])}</select></label>'
     )
-    page = f'''<!DOCTYPE html>
+    return f'''<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>neuron concepts: {_e(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{_CSS}</style></head>
 <body><header><h1>What have these neurons learned? {_e(title)}</h1>{note}<p>{_e(summary)}</p>
@@ -529,14 +523,38 @@ def write_report(
 {_ZOOM}
 <script>{_JS}{_SORT_JS if data['faith'] else ''}</script></body></html>
 '''
-    tmp = None
-    try:  # a unique temporary name: two reports written at once do not mix; removed on any failure
-        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f'.{out.name}.', suffix='.tmp')
-        with os.fdopen(fd, 'w', encoding='utf-8') as f:
-            f.write(page)
-        os.replace(tmp, out)
+
+
+def write_report(
+    run_dir,  # a run folder (concepts.csv, examples.csv, config.json)
+    out=None,  # the page to write (default: run_dir/report.html); thumbnails go to report_files beside it
+    thumbs: int = 5,  # thumbnails shown per unit and method (of the k representative images)
+    size: int = 96,  # thumbnail side in pixels
+    progress: bool = True,  # show a progress bar
+) -> Path:
+    "Write one self-contained HTML report of a run: units, crops, concepts per method, search and filters."
+    from neuron_concepts.resources import bundled_probe
+    from neuron_concepts.outputs import write_files
+
+    run_dir = Path(run_dir)
+    data = read_report_data(run_dir)
+    out = Path(out) if out is not None else run_dir / 'report.html'
+    files = out.parent / 'report_files'
+    try:
+        files.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
-        raise NeuronConceptsError(f'cannot write {out}: {e.strerror or e}') from None
+        raise NeuronConceptsError(f'cannot create folder {files}: {e.strerror or e}') from None
+    cfg, methods = data['config'], data['methods']
+    root = Path(cfg.get('config', {}).get('probe') or bundled_probe())
+    thumb_names, views = _thumbnails(data, root, _view_sizes(run_dir, cfg), files, thumbs, size, progress)
+    final = cfg.get('final_layer')
+    gt = ground_truth() if cfg.get('n_classes') == 1000 else None  # final-layer unit i is ImageNet class i
+    body, any_gt = [], False
+    for (layer, unit), cell in data['units'].items():
+        facts = _unit_facts(layer, unit, cell, methods, final, gt)
+        fa = data['faith'].get((layer, unit))
+        body.append(_unit_html(layer, unit, cell, methods, facts, thumb_names, thumbs, fa, views))
+        any_gt = any_gt or facts['gt'] is not None
+    layers = list(dict.fromkeys(l for l, _ in data['units']))
+    write_files(out.parent, {out.name: _page(cfg, data, layers, body, any_gt)}, 'folder')
     return out

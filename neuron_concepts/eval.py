@@ -100,7 +100,7 @@ def sentence_embedder(
     cache_dir=None,  # where mpnet is assembled (default: the cache folder)
 ) -> TextEmbedder:
     "Sentence-transformers embeddings: all-mpnet-base-v2 (its PyPI parts if installed, else the hub), MiniLM."
-    from neuron_concepts.encoders import load_minilm, MiniLMText
+    from neuron_concepts.conse import load_minilm, MiniLMText
     from neuron_concepts.resources import MPNET_NAME, MPNET_INSTALL, mpnet_available, load_mpnet
 
     if name == 'all-MiniLM-L6-v2':

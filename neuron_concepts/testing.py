@@ -13,7 +13,7 @@ from torch import nn
 from PIL import Image
 
 # %% auto #0
-__all__ = ['make_probe_folder', 'tiny_run', 'TinyCNN', 'tiny_cnn', 'tiny_vit']
+__all__ = ['make_probe_folder', 'tiny_run', 'TinyCNN', 'tiny_cnn', 'tiny_vit', 'TinyOpenClip']
 
 # %% ../nbs/19_testing.ipynb #a3e59cc7
 def make_probe_folder(d, n: int = 8, sizes=None, seed: int = 0, broken: bool = False) -> Path:
@@ -89,3 +89,44 @@ def tiny_vit(seed: int = 0, image_size: int = 32):
         )
         nn.init.normal_(m.heads.head.weight, std=0.5)  # torchvision starts the head at zero: give it a signal
         return m.eval()
+
+# %% ../nbs/19_testing.ipynb #aca2125e
+class TinyOpenClip:
+    "A tiny CLIP registered with open_clip as `name`, its random checkpoint in `folder`, its tags settable."
+
+    CFG = dict(
+        embed_dim=32,
+        vision_cfg=dict(image_size=32, layers=2, width=64, patch_size=16, head_width=32),
+        text_cfg=dict(context_length=77, vocab_size=49408, width=64, heads=2, layers=2),
+    )
+
+    def __init__(self, folder, name: str = 'nc-tiny-test'):
+        import copy, json, open_clip
+
+        self.name, self.folder = name, Path(folder)
+        (self.folder / f'{name}.json').write_text(json.dumps(self.CFG))
+        open_clip.add_model_config(self.folder / f'{name}.json')
+        self.ckpt = self.folder / 'open_clip_pytorch_model.bin'
+        torch.save(self.random_state(1), self.ckpt)
+
+    def set_tags(self, **tags):
+        "The pretrained tags open_clip's registry lists for the architecture (none: no tags)."
+        from open_clip.pretrained import _PRETRAINED
+
+        _PRETRAINED[self.name] = tags
+
+    def random_state(self, seed: int) -> dict:
+        "The state dict of the architecture with random weights from `seed` (the caller's random state kept)."
+        import copy, open_clip
+
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            return open_clip.CLIP(**copy.deepcopy(self.CFG)).state_dict()
+
+    def reference(self, path, quick_gelu: bool):
+        "open_clip's own CLIP with the given activation and the weights of checkpoint `path`."
+        import copy, open_clip
+
+        m = open_clip.CLIP(**copy.deepcopy(self.CFG), quick_gelu=quick_gelu).eval()
+        m.load_state_dict(torch.load(path, weights_only=True))
+        return m

@@ -103,8 +103,8 @@ class RunConfig:
         choices=('www', 'clip-dissect', 'demo'),
     )
 
-    def validate(self) -> 'RunConfig':
-        "A checked copy of this configuration; a bad field raises an error that names it."
+    def validate(self, device=None) -> 'RunConfig':
+        "A checked copy (a bad field is named); given the run's `device`, with the autocast that runs there."
         from neuron_concepts.scoring import parse_methods, check_alpha
         from neuron_concepts.similarity import check_kappa
         from neuron_concepts.models import check_amp
@@ -131,6 +131,10 @@ class RunConfig:
         check_alpha(c.alpha)
         check_kappa(c.kappa)
         c.amp = check_amp(c.amp)
+        if device is not None:  # the precision every stage uses, decided once: what autocasts on `device`
+            from neuron_concepts.encoders import amp_for_device
+
+            c.amp = amp_for_device(c.amp, device)
         if c.jpeg_roundtrip is not None and not (
             isinstance(c.jpeg_roundtrip, numbers.Integral) and 1 <= c.jpeg_roundtrip <= 100
         ):

@@ -16,14 +16,15 @@ from .activations import TopK, top_k
 from .scoring import METHODS, concept_scores, select_concepts
 from .dissect import DISSECT_SIMS, dissect_scores_chunked, argmax_concepts
 from .metrics import BINARISED, METRICS, tune_alpha
+from .metric_stream import metric_alphas, stream_scores
 from .groundtruth import LabelPresence, JudgePresence, concept_synsets, ancestors
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'FIXED_ALPHA', 'SPLITS', 'COLUMNS', 'holdout_mask', 'stream_scores', 'LabelChooser', 'known_neuron_data',
-           'choose_alpha', 'Faithfulness', 'summarize_faithfulness', 'inflation', 'faithfulness_table',
-           'write_faithfulness', 'faithfulness']
+__all__ = ['log', 'FIXED_ALPHA', 'SPLITS', 'COLUMNS', 'holdout_mask', 'LabelChooser', 'known_neuron_data', 'choose_alpha',
+           'Faithfulness', 'summarize_faithfulness', 'inflation', 'faithfulness_table', 'write_faithfulness',
+           'faithfulness']
 
 # %% ../nbs/24_faithfulness.ipynb #067b9b50
 def holdout_mask(
@@ -36,38 +37,7 @@ def holdout_mask(
     u = [int.from_bytes(hashlib.sha1(f.encode('utf-8')).digest()[:8], 'big') / 2**64 for f in files]
     return np.array(u, dtype=np.float64) < holdout
 
-# %% ../nbs/24_faithfulness.ipynb #65dcfd87
-def _metrics_from_sums(N, Sa, Saa, Sc, Sac, n_act, tp) -> dict:
-    "The five metrics from the streamed sums (float64 arrays, one entry per target); NaN where undefined."
-    with np.errstate(divide='ignore', invalid='ignore'):
-        var_a = (Saa - Sa**2 / N) / (N - 1)
-        var_c = (Sc - Sc**2 / N) / (N - 1)  # c is 0/1: its sum of squares is its sum
-        cov = (Sac - Sa * Sc / N) / (N - 1)
-        ok = (var_a > 0) & (var_c > 0)
-        corr = np.where(ok, cov / np.sqrt(np.where(ok, var_a * var_c, 1.0)) * (N - 1) / N, np.nan)
-        cos = np.where((Saa > 0) & (Sc > 0), Sac / np.sqrt(Saa * Sc), np.nan)
-        r1, p1, p0 = tp / n_act, np.where(Sc > 0, tp / np.maximum(Sc, 1), 0.0), n_act / N
-        return dict(
-            correlation=corr,
-            cosine=cos,
-            auprc=r1 * p1 + (1 - r1) * p0,
-            f1=2 * tp / (n_act + Sc),
-            iou=tp / (n_act + Sc - tp),
-        )
-
-# %% ../nbs/24_faithfulness.ipynb #56484307
-def _alphas(alpha) -> dict:
-    "{metric: fraction} for F1, IoU and AUPRC from one fraction or a dict; a bad value is one line."
-    al = dict(alpha) if isinstance(alpha, dict) else dict.fromkeys(BINARISED, alpha)
-    if set(al) != set(BINARISED):
-        each = ', '.join(BINARISED)
-        raise NeuronConceptsError(f'alpha: one fraction, or one for each of {each}, not {alpha!r}')
-    for k, a in al.items():
-        if isinstance(a, bool) or not (isinstance(a, (int, float)) and 0 < a <= 1):
-            raise NeuronConceptsError(f'alpha ({k}) must be a fraction in (0, 1], not {a!r}')
-    return {k: float(a) for k, a in al.items()}
-
-
+# %% ../nbs/24_faithfulness.ipynb #2b6da8a2
 class _Part:
     "A view of chunked activations restricted to some images (the others read as unreadable)."
 
@@ -82,110 +52,6 @@ class _Part:
         return self.acts.chunks()
 
 
-def _unit_sums(acts, uu: np.ndarray, masks: np.ndarray, used: set, m: np.ndarray, bar) -> tuple:
-    "Pass 1: per (part, unit), the sum and the sum of squares of the activations, and the top m of the part."
-    P = len(masks)
-    Sa, Saa = np.zeros((P, len(uu))), np.zeros((P, len(uu)))
-    tops = [TopK(int(m[p]), uu) if p in used else None for p in range(P)]
-    for lo, hi, v in acts.chunks():
-        v = torch.nan_to_num(torch.as_tensor(v)[:, torch.as_tensor(uu)].double(), nan=0.0)
-        for p in range(P):
-            if tops[p] is None:
-                continue
-            w = torch.as_tensor(masks[p, lo:hi])[:, None]
-            Sa[p] += torch.where(w, v, 0).sum(0).numpy()
-            Saa[p] += torch.where(w, v**2, 0).sum(0).numpy()
-            tops[p].update(v, masks[p, lo:hi], lo)
-        bar.update(hi - lo)
-    return Sa, Saa, [None if t is None else t.result()[1] for t in tops]  # tops: (units, m[p]), largest first
-
-
-def _meanings(concepts: list, block: int) -> tuple:
-    "(the concept rows any target means, per block of targets the sparse (targets, rows) matrix of its rows)."
-    T, rows = len(concepts), sorted({int(j) for cs in concepts for j in cs})
-    rpos, Ms = {j: r for r, j in enumerate(rows)}, []
-    for b in range(0, T, block):
-        ij = [(t - b, rpos[int(j)]) for t in range(b, min(b + block, T)) for j in concepts[t]]
-        ij = torch.tensor(ij, dtype=torch.long).reshape(-1, 2).T
-        Ms.append(
-            torch.sparse_coo_tensor(
-                ij, torch.ones(ij.shape[1], dtype=torch.float64), (min(b + block, T) - b, len(rows))
-            ).coalesce()
-        )
-    return rows, Ms
-
-
-def _target_sums(acts, units, part, masks, presence, meanings: tuple, cuts: dict, block: int, bar) -> tuple:
-    "Pass 2: per target, the images its concepts are present on, their activations, active images and hits."
-    (rows, Ms), T = meanings, len(units)
-    Sc, Sac = np.zeros(T), np.zeros(T)
-    n_act, tp = ({a: np.zeros(T) for a in cuts} for _ in range(2))
-    for lo, hi, v in acts.chunks():
-        pres = presence(lo, hi, rows).double() if rows else torch.zeros(hi - lo, 0, dtype=torch.float64)
-        v = torch.nan_to_num(torch.as_tensor(v).double(), nan=-math.inf)
-        for bi, b in enumerate(range(0, T, block)):
-            t = slice(b, min(b + block, T))
-            c = torch.sparse.mm(Ms[bi], pres.T).T > 0  # (n, targets): any of the target's concepts present
-            w = torch.as_tensor(masks[part[t], lo:hi].T)
-            a = v[:, torch.as_tensor(units[t])]
-            c = c & w
-            Sc[t] += c.sum(0).numpy()
-            Sac[t] += torch.where(c, a, 0).sum(0).numpy()
-            for al_ in cuts:
-                on = (a >= cuts[al_][t]) & w
-                n_act[al_][t] += on.sum(0).numpy()
-                tp[al_][t] += (on & c).sum(0).numpy()
-        bar.update(hi - lo)
-    return Sc, Sac, n_act, tp
-
-
-def stream_scores(
-    acts,  # `ChunkedActivations` of a layer (or anything with `valid`, `n_units`, `chunks()`)
-    units,  # (T,) the unit of each target
-    concepts: list,  # per target, the concept rows it means (present when any is); [] for none
-    part,  # (T,) the row of `masks` each target is scored on
-    masks,  # (P, N) bool: the images of each part (unreadable images are left out anyway)
-    presence,  # `LabelPresence` or `JudgePresence`: (lo, hi, rows) -> (hi - lo, len(rows)) bool
-    alpha=0.005,  # the top fraction of a part's images counted active, or {metric: fraction} (F1, IoU, AUPRC)
-    block: int = 4096,  # targets scored at once
-    progress: bool = False,
-) -> dict:
-    "Per target: n_images, n_positive and the five metrics, reading the activations chunk by chunk, twice."
-    units, part = np.asarray(units, dtype=np.int64), np.asarray(part, dtype=np.int64)
-    masks = np.asarray(masks, bool) & np.asarray(acts.valid, bool)[None]
-    N = masks.sum(1).astype(np.float64)
-    if (N[part] < 2).any():
-        raise NeuronConceptsError('a part of the probe set has fewer than 2 readable images: too few')
-    al = _alphas(alpha)
-    ms = {a: np.array([max(1, math.ceil(a * n)) for n in N], dtype=np.int64) for a in set(al.values())}
-    m = np.max(np.stack(list(ms.values())), 0)  # one top-m per part serves every alpha
-    uu = np.unique(units)
-    col = {int(u): i for i, u in enumerate(uu)}
-    ucol = np.array([col[int(u)] for u in units], dtype=np.int64)
-    bar = tqdm(
-        total=2 * len(acts.valid), desc=f'faithfulness ({acts.layer})', disable=not progress, leave=False
-    )
-    Sa, Saa, tops = _unit_sums(acts, uu, masks, set(part.tolist()), m, bar)
-    cut = {a: np.full((len(masks), len(uu)), np.nan) for a in ms}  # each alpha's threshold per (part, unit)
-    for p, top in enumerate(tops):
-        for a in ms if top is not None else ():
-            cut[a][p] = top[:, ms[a][p] - 1]
-    cuts = {a: torch.as_tensor(cut[a][part, ucol]) for a in ms}
-    Sc, Sac, n_act, tp = _target_sums(
-        acts, units, part, masks, presence, _meanings(concepts, block), cuts, block, bar
-    )
-    bar.close()
-    Nt = N[part]
-    out = dict(n_images=Nt.astype(np.int64), n_positive=Sc.astype(np.int64))
-    for a in ms:
-        got = _metrics_from_sums(Nt, Sa[part, ucol], Saa[part, ucol], Sc, Sac, n_act[a], tp[a])
-        out.update({k: v for k, v in got.items() if k not in BINARISED or al[k] == a})
-    none = np.array([not cs for cs in concepts], dtype=bool)
-    for k in METRICS:
-        out[k][none] = np.nan
-    return out
-
-# %% ../nbs/24_faithfulness.ipynb #2b6da8a2
 class LabelChooser:
     "Re-choose a run's labels on a part of its probe images, from its cached activations and features."
 
@@ -294,11 +160,11 @@ def choose_alpha(expl, alpha='tune', seed: int = 0) -> tuple:
     if isinstance(alpha, str) and alpha != 'tune':
         raise NeuronConceptsError(f"alpha must be 'tune', a fraction in (0, 1] or one per metric: {alpha!r}")
     if not isinstance(alpha, str):
-        return _alphas(alpha), 'given'
+        return metric_alphas(alpha), 'given'
     kn = known_neuron_data(expl, seed=seed)
     if kn is None:
         log.info('alpha %s (fixed): the run has no final ImageNet layer to tune it on', FIXED_ALPHA)
-        return _alphas(FIXED_ALPHA), f'fixed ({FIXED_ALPHA}): no final ImageNet layer to tune it on'
+        return metric_alphas(FIXED_ALPHA), f'fixed ({FIXED_ALPHA}): no final ImageNet layer to tune it on'
     A, pres, own, units = kn
     best, pick = tune_alpha(A, pres, own, seed=seed)
     how = (f"tuned on {len(pick)} of the {len(units)} known neurons of {expl.info['final_layer']} "
@@ -624,20 +490,9 @@ def faithfulness(
     for layer in layer_names:  # the rng draws each layer's baselines in turn
         sc = (masks, presence, alphas, known, rng, pool, crop, progress)
         rows += _score_layer(expl[layer], method_names, chooser, held, *sc)
-    about = _about(
-        expl,
-        first.acts[crop],
-        crop,
-        presence,
-        held,
-        known,
-        holdout=holdout,
-        alpha=alphas,
-        alpha_chosen=alpha_how,
-        min_positive=min_positive,
-        seed=seed,
-        judge_top=judge_top if judge else None,
-    )
+    settings = dict(holdout=holdout, alpha=alphas, alpha_chosen=alpha_how, min_positive=min_positive,
+                    seed=seed, judge_top=judge_top if judge else None)
+    about = _about(expl, first.acts[crop], crop, presence, held, known, **settings)
     summary = summarize_faithfulness(rows, min_positive)
     f = Faithfulness(rows, summary, about, inflation(summary))
     if out is not None:

@@ -22,7 +22,7 @@ from .outputs import read_table
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'read_faithfulness', 'read_report_data', 'write_report']
+__all__ = ['log', 'read_faithfulness', 'read_report_data', 'report_asset', 'write_report']
 
 # %% ../nbs/21_report.ipynb #9dcd6beb
 def read_faithfulness(run_dir) -> dict:
@@ -159,124 +159,14 @@ def _unit_facts(layer, unit, cell, methods, final_layer, gt) -> dict:
     return dict(gt=g, hits=hits, agree=len(firsts) == 1 and '' not in firsts)
 
 # %% ../nbs/21_report.ipynb #e7ed254d
-_CSS = '''
-body{font:14px system-ui,sans-serif;margin:0;color:#222;background:#fafafa}
-header{position:sticky;top:0;background:#fff;border-bottom:1px solid #ddd;padding:8px 14px;z-index:1}
-header h1{font-size:17px;margin:2px 0 6px}
-.note{color:#a33;font-weight:600}
-.controls{display:flex;gap:10px;flex-wrap:wrap;align-items:center}
-.unit{background:#fff;border:1px solid #e3e3e3;border-radius:6px;margin:8px 14px;padding:6px 10px;
-content-visibility:auto;contain-intrinsic-size:auto 150px}
-.unit h2{font-size:14px;margin:2px 0 4px}
-.gt{color:#555;font-weight:400}
-.methods{display:flex;gap:14px;flex-wrap:wrap}
-.m{flex:1 1 220px;min-width:220px}
-.m h3{font-size:12px;margin:2px 0;color:#555}
-.m.hit h3::after{content:" \\2713 hit";color:#2a7}
-.thumbs img{width:64px;height:64px;margin:1px;background:#eee}
-.concepts{margin:2px 0;padding-left:18px}
-.concepts .s{color:#888;font-size:12px}
-.hidden,.mhidden{display:none}
-.thumbs img{cursor:zoom-in}
-#legend{background:#fff;border:1px solid #e3e3e3;border-radius:6px;margin:8px 14px;padding:4px 10px;
-font-size:13px}
-#legend h2{font-size:14px;margin:4px 0}
-#legend table{border-collapse:collapse}
-#legend td,#legend th{border-bottom:1px solid #eee;padding:2px 8px;text-align:left;vertical-align:top}
-#zoom{position:fixed;inset:0;background:rgba(0,0,0,.75);z-index:2;display:flex;align-items:center;
-justify-content:center}
-#zoom.hidden{display:none}
-.zbox{background:#fff;border-radius:6px;padding:10px 14px;display:flex;gap:16px;align-items:flex-start;
-max-width:96vw;flex-wrap:wrap}
-.zbox figure{margin:0}
-.zbox figcaption{font-size:12px;color:#555;max-width:420px;overflow-wrap:anywhere}
-.zorig{position:relative;display:inline-block;line-height:0}
-.zorig img{max-width:420px;max-height:420px}
-#zrect{position:absolute;border:3px solid #f33;box-sizing:border-box;pointer-events:none}
-'''
-_JS = '''
-(function(){
-  var units = Array.prototype.slice.call(document.querySelectorAll('.unit'));
-  var q = document.getElementById('search'), fl = document.getElementById('layer'),
-      fm = document.getElementById('method'), fa = document.getElementById('agree'),
-      fh = document.getElementById('hit'), hl = document.getElementById('hitlabel'),
-      count = document.getElementById('count');
-  var info = units.map(function(u){
-    return {el: u, layer: u.getAttribute('data-layer'), low: u.getAttribute('data-layer').toLowerCase(),
-            unit: u.getAttribute('data-unit'), gt: u.getAttribute('data-gt') === '1',
-            words: u.getAttribute('data-text').split(' ').filter(Boolean)};
-  });
-  var layerNames = {}, gtLayers = {};
-  info.forEach(function(u){ layerNames[u.low] = true; if (u.gt) gtLayers[u.layer] = true; });
-  function parse(text){  // words; 'unit N' (or a bare N) is one unit exactly; a layer's name is that layer
-    var toks = text.toLowerCase().split(/[\\s,]+/).filter(Boolean), out = {unit: null, terms: []};
-    for (var i = 0; i < toks.length; i++){
-      if (toks[i] === 'unit' && i + 1 < toks.length && /^[0-9]+$/.test(toks[i + 1])){ out.unit = toks[++i]; }
-      else if (/^[0-9]+$/.test(toks[i])){ out.unit = toks[i]; }
-      else { out.terms.push(toks[i]); }
-    }
-    return out;
-  }
-  function term(u, t){
-    if (layerNames[t]) return u.low === t;
-    if (u.low.indexOf(t) === 0) return true;
-    return u.words.some(function(w){ return w.indexOf(t) === 0; });
-  }
-  function update(){
-    var qq = parse(q.value), layer = fl.value, method = fm.value, agree = fa.value, shown = 0;
-    var gtHere = layer ? !!gtLayers[layer] : Object.keys(gtLayers).length > 0;
-    if (hl){ hl.classList.toggle('hidden', !gtHere); if (!gtHere) fh.value = ''; }
-    var hitv = fh ? fh.value : '';
-    info.forEach(function(u){
-      var hits = u.el.getAttribute('data-hits').split(' ').filter(Boolean);
-      var ok = (!layer || u.layer === layer) && (qq.unit === null || u.unit === qq.unit) &&
-        qq.terms.every(function(t){ return term(u, t); }) &&
-        (!agree || u.el.getAttribute('data-agree') === agree) &&
-        (!hitv || (u.gt && ((hitv === 'hit') === (method ? hits.indexOf(method) >= 0 : hits.length > 0))));
-      u.el.classList.toggle('hidden', !ok);
-      if (ok) shown++;
-      u.el.querySelectorAll('.m').forEach(function(m){
-        m.classList.toggle('mhidden', !!method && m.getAttribute('data-method') !== method);
-      });
-    });
-    count.textContent = shown + ' of ' + units.length + ' units shown';
-  }
-  [q, fl, fm, fa, fh].forEach(function(e){
-    if (!e) return;
-    e.addEventListener('input', update);
-    e.addEventListener('change', update);
-  });
-  update();
-  var zoom = document.getElementById('zoom'), zimg = document.getElementById('zorig'),
-      zcrop = document.getElementById('zcrop'), zrect = document.getElementById('zrect'),
-      zcap = document.getElementById('zcap'), box = null;
-  function draw(){
-    var w = zimg.naturalWidth, h = zimg.naturalHeight, ctx = zcrop.getContext('2d');
-    ctx.clearRect(0, 0, zcrop.width, zcrop.height);
-    ctx.drawImage(zimg, box[0] * w, box[1] * h, (box[2] - box[0]) * w, (box[3] - box[1]) * h,
-                  0, 0, zcrop.width, zcrop.height);
-  }
-  zimg.addEventListener('load', draw);
-  document.querySelector('main').addEventListener('click', function(ev){
-    var t = ev.target;
-    if (t.tagName !== 'IMG' || !t.getAttribute('data-orig')) return;
-    box = t.getAttribute('data-box').split(' ').map(Number);
-    zrect.style.left = (box[0] * 100) + '%';
-    zrect.style.top = (box[1] * 100) + '%';
-    zrect.style.width = ((box[2] - box[0]) * 100) + '%';
-    zrect.style.height = ((box[3] - box[1]) * 100) + '%';
-    zcap.textContent = t.getAttribute('title') + ' (' + t.getAttribute('data-method') +
-      '): the whole image, the crop box in red';
-    zoom.classList.remove('hidden');
-    if (zimg.getAttribute('src') === t.getAttribute('data-orig') && zimg.complete) draw();
-    else zimg.setAttribute('src', t.getAttribute('data-orig'));
-  });
-  function close(){ zoom.classList.add('hidden'); }
-  document.getElementById('zclose').addEventListener('click', close);
-  zoom.addEventListener('click', function(ev){ if (ev.target === zoom) close(); });
-  document.addEventListener('keydown', function(ev){ if (ev.key === 'Escape') close(); });
-})();
-'''
+def report_asset(name: str) -> str:
+    "A file of the report page (its style sheet or a script), shipped in the package's data/report folder."
+    from importlib.resources import files
+
+    return (files('neuron_concepts') / 'data' / 'report' / name).read_text(encoding='utf-8')
+
+
+_CSS, _JS = report_asset('report.css'), report_asset('report.js')
 
 # %% ../nbs/21_report.ipynb #fd4af210
 def _e(s) -> str:
@@ -311,19 +201,7 @@ def _sort_control(faith: dict, methods) -> str:
     return f'<label>sort <select id="sort"><option value="">unit order</option>{opts}</select></label>'
 
 
-_SORT_JS = '''
-(function(){
-  var sel = document.getElementById('sort'), main = document.querySelector('main');
-  var order = Array.prototype.slice.call(document.querySelectorAll('.unit'));
-  sel.addEventListener('change', function(){
-    var key = sel.value ? 'data-f-' + sel.value : null;
-    var val = function(u){ var v = u.getAttribute(key); return v === null ? -Infinity : parseFloat(v); };
-    var units = order.slice();
-    if (key) units.sort(function(a, b){ return val(b) - val(a); });
-    units.forEach(function(u){ main.appendChild(u); });
-  });
-})();
-'''
+_SORT_JS = report_asset('sort.js')  # the sort control's script, only on pages with faithfulness
 
 # %% ../nbs/21_report.ipynb #4e441707
 _CROPS = dict(

@@ -16,7 +16,7 @@ from .errors import NeuronConceptsError
 from .config import RunConfig
 from .resources import ConceptSet, bundled_probe
 from .probe import ProbeSet, read_probe, decode_workers
-from .models import TargetModel, load_model, wrap_model, get_layer, effective_amp
+from .models import TargetModel, load_model, wrap_model, get_layer
 from .crop import Crops, CamTarget, center_crops
 from .activations import ChunkedActivations, TopK
 from .activations import record_activations, record_gradcam_activations
@@ -126,6 +126,7 @@ def start_run(config: RunConfig, progress: bool = True) -> RunContext:
     "Check `config` and set up what the stages share: device, processes, cache, probe set, model and layers."
     cfg = config.validate()
     device = device_for(cfg)
+    cfg = cfg.validate(device)  # the autocast resolved for the device, once, for every stage
     workers = decode_workers(cfg.workers, device)
     ranks = init_ranks(device)  # one process, or this one among those of a torchrun launch
     progress = progress and ranks.root
@@ -137,7 +138,7 @@ def start_run(config: RunConfig, progress: bool = True) -> RunContext:
 # %% ../nbs/06c_stages.ipynb #6cdc8099
 def crop_keys(ctx: RunContext, crop: str) -> tuple:
     "(the crops' cache key, {layer: its activations' cache key}) of `crop` in this run."
-    cfg, amp = ctx.config, effective_amp(ctx.config.amp, ctx.device)
+    cfg, amp = ctx.config, ctx.config.amp  # resolved for the device by `start_run`
     key = dict(ctx.base_key, crop=crop, chunk=cfg.chunk)
     if crop == 'gradcam':  # a function target is named by a digest of its code and values
         key.update(cam_target=str(CamTarget.of(cfg.cam_target).key), cam_layer=cfg.cam_layer)

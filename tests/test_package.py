@@ -36,5 +36,6 @@ def test_wheel_carries_licence_and_notices(tmp_path):
         for f in ('LICENSE-WWW.txt', 'LICENSE-WordNet.txt', 'imagenet_labels.txt', 'wordnet_nouns.tsv.gz'):
             assert f'neuron_concepts/data/concepts/{f}' in names, f
         assert 'neuron_concepts/data/README.md' in names
+        assert {f'neuron_concepts/data/report/{f}' for f in ('report.css', 'report.js', 'sort.js')} <= set(names)
         metadata = read(next(n for n in meta if n.endswith('/METADATA')))
         assert 'Apache-2.0' in metadata

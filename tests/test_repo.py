@@ -86,3 +86,24 @@ def test_licence_files():
                  'ImageNet\'s terms of access apply: the images are for non-commercial research and teaching only'):
         assert words(part) in notice, part[:60]
     assert 'Copyright (c) 2024 ailab-kyunghee' in (data / 'LICENSE-WWW.txt').read_text(encoding='utf-8')
+
+
+def test_library_shape():
+    "No library function over 60 lines, and no module reaching into another's private names (tools/structure.py)."
+    import ast, importlib.util
+
+    spec = importlib.util.spec_from_file_location('structure', ROOT / 'tools' / 'structure.py')
+    st = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(st)
+    files = sorted(f for f in (ROOT / 'neuron_concepts').glob('*.py') if f.name != '_modidx.py')
+    modules = {f.stem for f in files}
+    long, private = [], []
+    for f in files:
+        tree = ast.parse(f.read_text(encoding='utf-8'))
+        long += [f'{f.name}:{q} ({n} lines)' for q, n in st.functions(tree) if n > 60]
+        private += [f'{f.name}:{ln} {what}' for ln, what in st.private_uses(tree, modules)]
+    assert not long, long
+    assert not private, private
+    # the checks themselves: a long function and a private import are found
+    fake = ast.parse('from .cache import _x\n\ndef f():\n' + '    a = 1\n' * 61)
+    assert st.functions(fake) == [('f', 62)] and st.private_uses(fake, {'cache'}) == [(1, 'from cache import _x')]

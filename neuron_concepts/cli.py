@@ -178,7 +178,7 @@ def _with_preset(ap, a, argv):
     "`run --preset NAME`: the arguments parsed again with the preset's values as defaults (given ones win)."
     if a.cmd != 'run' or not a.preset:
         return a
-    from neuron_concepts.pipeline import PRESETS
+    from neuron_concepts.config import PRESETS
 
     values = PRESETS[a.preset].items()
     run_p = next(x for x in ap._actions if isinstance(x, argparse._SubParsersAction)).choices['run']

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from .errors import NeuronConceptsError
 
 # %% auto #0
-__all__ = ['REDUCTIONS', 'TOKEN_REDUCTIONS', 'PAPER_METHODS', 'DEMO', 'opt', 'RunConfig', 'demo_config']
+__all__ = ['REDUCTIONS', 'TOKEN_REDUCTIONS', 'PAPER_METHODS', 'DEMO', 'WWW_SETTING', 'CLIP_DISSECT', 'PRESETS', 'PRESET_NOTES',
+           'opt', 'RunConfig', 'demo_config', 'preset_config', 'run_setting']
 
 # %% ../nbs/06a_config.ipynb #a9dd2165
 REDUCTIONS = ('mean', 'max')  # how a convolutional channel's map becomes one value
@@ -112,8 +113,6 @@ class RunConfig:
         c = dataclasses.replace(self)
         c.methods = tuple(parse_methods(c.methods))
         if c.preset is not None:
-            from neuron_concepts.pipeline import PRESETS  # the presets' values (the models they name)
-
             if c.preset not in PRESETS:
                 raise NeuronConceptsError(f'unknown preset {c.preset!r}; choose one of {", ".join(PRESETS)}')
         if c.layers is not None:
@@ -186,3 +185,60 @@ DEMO = dict(
 def demo_config(**kw) -> RunConfig:
     "The offline demo: bundled probe set, EfficientNet-Lite0, ConSE stand-in, ImageNet concepts, k = 1."
     return RunConfig(**{**DEMO, **kw})
+
+# %% ../nbs/06a_config.ipynb #658ef2d6
+WWW_SETTING = dict(  # WWW's own setting, the paper's: RunConfig's defaults
+    model='resnet50',
+    weights='default',
+    encoder='ViT-B-32',
+    encoder_weights='default',
+    methods=('www', 'gradcam-tvmf'),
+)
+CLIP_DISSECT = dict(  # CLIP-Dissect's own defaults (its describe_neurons.py, data_utils.py and utils.py)
+    model='torchvision:resnet50:IMAGENET1K_V1',  # torchvision's ResNet-50 with the V1 weights
+    weights='default',
+    encoder='ViT-B-16',  # OpenAI's CLIP ViT-B/16
+    encoder_weights='default',
+    methods=('soft-wpmi',),  # soft-WPMI over every probe image, each concept encoded as the bare word
+    reduce='mean',  # a channel's map by its mean (pool_mode avg)
+)
+PRESETS = {'www': WWW_SETTING, 'clip-dissect': CLIP_DISSECT, 'demo': DEMO}
+PRESET_NOTES = {
+    'www': "WWW's own setting (the paper's): ResNet-50 IMAGENET1K_V2, CLIP ViT-B/32, 'A photo of a {}'",
+    'clip-dissect': "CLIP-Dissect's own defaults: ResNet-50 IMAGENET1K_V1, CLIP ViT-B/16, the bare word",
+    'demo': 'the offline demo: EfficientNet-Lite0, the ConSE stand-in (not CLIP), ImageNet concepts, k = 1',
+}
+
+
+def preset_config(
+    name: str,  # a preset: www, clip-dissect or demo
+    **kw,  # any other field of `RunConfig`; these win over the preset's values
+) -> RunConfig:
+    "The configuration of preset `name` (`PRESETS`), the options in `kw` winning; the preset is recorded."
+    if name not in PRESETS:
+        raise NeuronConceptsError(f'unknown preset {name!r}; choose one of {", ".join(PRESETS)}')
+    return RunConfig(**{**PRESETS[name], **kw, 'preset': name})
+
+# %% ../nbs/06a_config.ipynb #5f39f400
+def run_setting(cfg: RunConfig) -> dict:
+    "Which setting `cfg` runs: its preset and the preset's values it changed, else the preset it matches."
+    from neuron_concepts.scoring import parse_methods
+
+    c = cfg.validate()
+
+    def differs(k, v):
+        mine = getattr(c, k)
+        if k == 'methods':
+            return tuple(parse_methods(v)) != tuple(mine)
+        if k == 'model' and not isinstance(mine, str):
+            return True  # a model object is no preset's
+        return mine != v
+
+    if c.preset is not None:
+        name = c.preset
+    else:
+        name = next((n for n, p in PRESETS.items() if not any(differs(k, v) for k, v in p.items())), None)
+    if name is None:
+        return dict(name='custom', description='a setting of its own (no preset)', changed=[])
+    changed = [k for k, v in PRESETS[name].items() if differs(k, v)]
+    return dict(name=name, description=PRESET_NOTES[name], changed=changed)

@@ -85,7 +85,7 @@ def read_table(
 # %% ../nbs/16_outputs.ipynb #cf4c0369
 def _setting(cfg) -> dict | None:
     "The setting a run's configuration follows (`run_setting`), None if it cannot be told."
-    from neuron_concepts.pipeline import run_setting  # imported here: the pipeline imports this module
+    from neuron_concepts.config import run_setting
 
     try:
         return run_setting(cfg)

@@ -62,7 +62,8 @@ import torchvision.transforms.functional as TF
 from PIL import Image
 
 from neuron_concepts.probe import read_probe, load_rgb, decode_workers
-from neuron_concepts.models import load_target, get_layer, effective_amp
+from neuron_concepts.loading import load_target
+from neuron_concepts.models import get_layer, effective_amp
 from neuron_concepts.crop import resized_size, center_box, crop_pixels, original_crop, cam_input_size, _shape_batches
 from neuron_concepts.similarity import cosine, tvmf
 from neuron_concepts.encoders import OpenClipEncoder

@@ -8,8 +8,8 @@ import importlib
 
 _WHERE = dict(  # name -> the module that defines it
     NeuronConceptsError='errors', load_concepts='resources', ConceptSet='resources', read_probe='probe',
-    ProbeSet='probe', load_model='models', wrap_model='models', TargetModel='models', load_encoder='encoders',
-    explain='pipeline', run='pipeline', RunConfig='config', Explanation='pipeline', RunResult='pipeline',
+    ProbeSet='probe', load_model='loading', wrap_model='models', TargetModel='models', load_encoder='encoders',
+    explain='pipeline', run='pipeline', RunConfig='config', Explanation='results', RunResult='results',
     demo_config='config', write_outputs='outputs', evaluate_run='eval', explain_prediction='importance',
     class_importance='importance', write_report='report', faithfulness='faithfulness',
 )

@@ -10,7 +10,8 @@ import torchvision.transforms as T
 
 from .errors import NeuronConceptsError
 from .resources import imagenet_classes
-from .models import TargetModel, load_target, model_device, autocast
+from .models import TargetModel, model_device, autocast
+from .loading import load_target
 from .encoders import ImageTextEncoder
 
 # %% auto #0

@@ -18,7 +18,8 @@ from tqdm.auto import tqdm
 
 from .errors import NeuronConceptsError
 from .probe import ProbeSet, probe_loader
-from .models import RESIZE, CROP, TargetModel, TokenGrid, get_layer
+from .models import RESIZE, CROP, TargetModel, get_layer
+from .architectures import TokenGrid
 
 log = logging.getLogger(__name__)
 

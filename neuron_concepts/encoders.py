@@ -21,7 +21,6 @@ from .probe import ProbeSet, probe_loader
 from neuron_concepts.models import (
     RESIZE,
     TargetModel,
-    load_target,
     model_device,
     check_amp,
     effective_amp,

@@ -14,7 +14,8 @@ import torchvision.transforms.functional as TF
 from tqdm.auto import tqdm
 
 from .errors import NeuronConceptsError
-from .models import TargetModel, get_layer, token_grid
+from .models import TargetModel, get_layer
+from .architectures import token_grid
 from .probe import ProbeSet, probe_loader, decode_workers
 from .crop import center_box, crop_pixels, resized_size
 from .cache import StageCache, config_key

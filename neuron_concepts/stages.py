@@ -16,7 +16,8 @@ from .errors import NeuronConceptsError
 from .config import RunConfig
 from .resources import ConceptSet, bundled_probe
 from .probe import ProbeSet, read_probe, decode_workers
-from .models import TargetModel, load_model, wrap_model, get_layer
+from .models import TargetModel, wrap_model, get_layer
+from .loading import load_model
 from .crop import Crops, CamTarget, center_crops
 from .activations import ChunkedActivations, TopK
 from .activations import record_activations, record_gradcam_activations

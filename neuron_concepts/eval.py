@@ -101,7 +101,7 @@ def sentence_embedder(
 ) -> TextEmbedder:
     "Sentence-transformers embeddings: all-mpnet-base-v2 (its PyPI parts if installed, else the hub), MiniLM."
     from neuron_concepts.conse import load_minilm, MiniLMText
-    from neuron_concepts.resources import MPNET_NAME, MPNET_INSTALL, mpnet_available, load_mpnet
+    from neuron_concepts.mpnet import MPNET_NAME, MPNET_INSTALL, mpnet_available, load_mpnet
 
     if name == 'all-MiniLM-L6-v2':
         st = load_minilm(device)
@@ -124,7 +124,7 @@ def sentence_embedder(
 # %% ../nbs/04_eval.ipynb #d9299292
 def default_embedders(encoder_is_clip: bool, device=None, cache_dir=None) -> tuple:
     "(CLIP slot, mpnet slot): CLIP ViT-B/16 after a CLIP run, else MiniLM; mpnet if installed, else MiniLM"
-    from neuron_concepts.resources import MPNET_NAME, MPNET_INSTALL, mpnet_available
+    from neuron_concepts.mpnet import MPNET_NAME, MPNET_INSTALL, mpnet_available
 
     minilm = None
     if mpnet_available():

@@ -20,13 +20,14 @@ from .errors import NeuronConceptsError
 from .probe import ProbeSet, probe_loader
 from .models import RESIZE, CROP, TargetModel, get_layer
 from .architectures import TokenGrid
+from .cam_targets import CamTarget, cam_target
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
 __all__ = ['log', 'MAX_RESIZED_SIDE', 'resized_size', 'center_box', 'peak_box', 'scale_box', 'crop_pixels', 'original_crop',
-           'Crops', 'center_crops', 'cam_input_size', 'ClassTarget', 'PredictedClass', 'CamTarget', 'cam_target',
-           'peak_of', 'head_only_backward', 'gradcam_crops', 'crop_images', 'gradcam_map']
+           'Crops', 'center_crops', 'cam_input_size', 'peak_of', 'head_only_backward', 'gradcam_crops', 'crop_images',
+           'gradcam_map']
 
 # %% ../nbs/00_crop.ipynb #7076178b
 def resized_size(w: int, h: int, short: int = RESIZE) -> tuple:
@@ -203,167 +204,6 @@ def cam_input_size(
     if multiple:
         W, H = (max(multiple, int(round(s / multiple)) * multiple) for s in (W, H))
     return W, H
-
-# %% ../nbs/00_crop.ipynb #703468b7
-class ClassTarget:
-    "Grad-CAM target: the output of class `index` (what pytorch-grad-cam's `ClassifierOutputTarget` does)."
-
-    def __init__(self, index: int):
-        self.index = int(index)  # the class whose output is explained
-
-    def __call__(self, row: torch.Tensor) -> torch.Tensor:
-        return row[..., self.index]
-
-    def __repr__(self):
-        return f'ClassTarget({self.index})'
-
-# %% ../nbs/00_crop.ipynb #ebb2de7d
-class PredictedClass:
-    "Grad-CAM target: the output of the class the model predicts for this image (its highest output)."
-
-    def __call__(self, row: torch.Tensor) -> torch.Tensor:
-        return row[..., int(row.argmax())]
-
-    def __repr__(self):
-        return 'PredictedClass()'
-
-# %% ../nbs/00_crop.ipynb #ad7ecc7f
-def _code_digest(code, h):
-    "Feed a code object's bytecode, names and constants (nested code included) to hash `h`."
-    h.update(code.co_code)
-    h.update(repr(code.co_names).encode())
-    for c in code.co_consts:
-        if hasattr(c, 'co_code'):
-            _code_digest(c, h)
-        else:
-            h.update(repr(c).encode())
-
-# %% ../nbs/00_crop.ipynb #ec49b24a
-def _value_digest(v, h, depth: int = 0):
-    "Feed a captured value to hash `h`: tensors, arrays and modules by their bytes, containers item by item."
-    if isinstance(v, torch.nn.Module):
-        h.update(repr(v).encode())
-        v = dict(v.state_dict())
-    if isinstance(v, torch.Tensor):
-        t = v.detach().cpu().contiguous()
-        h.update(f'tensor {t.dtype} {tuple(t.shape)}'.encode())
-        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
-    elif isinstance(v, np.ndarray):
-        h.update(f'array {v.dtype} {v.shape}'.encode())
-        h.update(np.ascontiguousarray(v).tobytes())
-    elif isinstance(v, (list, tuple, dict)) and depth < 4:
-        items = v.items() if isinstance(v, dict) else enumerate(v)
-        h.update(f'{type(v).__name__} {len(v)}'.encode())
-        for k, x in items:
-            h.update(repr(k).encode())
-            _value_digest(x, h, depth + 1)
-    else:
-        h.update(repr(v).encode())
-
-# %% ../nbs/00_crop.ipynb #050b0814
-def _callable_key(fn) -> str:
-    "A stable cache name for a target function: its `key`, else its name and a digest of its code and values."
-    key = getattr(fn, 'key', None)
-    if isinstance(key, str) and key:
-        return key
-    h = hashlib.sha1()
-    if isinstance(fn, functools.partial):
-        _value_digest([fn.args, fn.keywords], h)
-        return f'partial({_callable_key(fn.func)})#{h.hexdigest()[:10]}'
-    code = getattr(fn, '__code__', None) or getattr(getattr(type(fn), '__call__', None), '__code__', None)
-    if code is not None:
-        _code_digest(code, h)
-    cells = []
-    for c in getattr(fn, '__closure__', None) or ():
-        try:
-            cells.append(c.cell_contents)
-        except ValueError:
-            cells.append(None)  # an empty cell
-    owner = getattr(fn, '__self__', None) if hasattr(fn, '__code__') else fn  # a method's object, or fn
-    state = vars(owner) if hasattr(owner, '__dict__') else None
-    _value_digest([cells, getattr(fn, '__defaults__', None), state], h)
-    name = getattr(fn, '__qualname__', type(fn).__qualname__)
-    return f'fn:{getattr(fn, "__module__", type(fn).__module__)}.{name}#{h.hexdigest()[:10]}'
-
-# %% ../nbs/00_crop.ipynb #45c9e736
-@dataclass
-class CamTarget:
-    "What Grad-CAM explains in each image: predicted class, label, a class, or a function of the output."
-
-    kind: str  # 'pred', 'label', 'class' or 'fn'
-    index: int = None  # the class, for kind 'class'
-    fn: object = None  # (output_row) -> scalar, for kind 'fn'
-
-    @property
-    def key(self) -> str:
-        "Name in cache keys ('pred', 'label' and class indices as before)."
-        if self.kind == 'class':
-            return str(self.index)
-        return self.kind if self.kind in ('pred', 'label') else _callable_key(self.fn)
-
-    @property
-    def needs_head(self) -> bool:
-        return self.kind != 'fn'
-
-    def callables(self, labels, idx) -> list:
-        "One target callable per image of the batch `idx` (pytorch-grad-cam's `targets`)."
-        if self.kind == 'pred':
-            return [PredictedClass()] * len(idx)
-        if self.kind == 'label':
-            return [ClassTarget(int(labels[i])) for i in idx]
-        if self.kind == 'class':
-            return [ClassTarget(self.index)] * len(idx)
-        return [self.fn] * len(idx)
-
-    def classes(self, outputs, labels, idx) -> list:
-        "The class explained in each image of the batch (-1 for a function target)."
-        if self.kind == 'pred':
-            return outputs.argmax(-1).tolist()
-        if self.kind == 'label':
-            return [int(labels[i]) for i in idx]
-        return [self.index if self.kind == 'class' else -1] * len(idx)
-
-    def check(self, target: TargetModel) -> 'CamTarget':
-        "Raise a clear error if `target` cannot have this Grad-CAM target (no head, class out of range)."
-        if self.needs_head and target.final_layer is None:
-            raise NeuronConceptsError(
-                f'{target.name} has no classifier head (final_layer=None), so '
-                f'cam_target={self.key!r} means nothing: pass cam_target=<function('
-                'output_row) -> scalar>, or final_layer=... if it has one'
-            )
-        n = target.n_outputs
-        if self.kind == 'class' and n is not None and not 0 <= self.index < n:
-            raise NeuronConceptsError(
-                f'cam_target class {self.index} is out of range: {target.name} has {n} ' 'classes'
-            )
-        return self
-
-    @classmethod
-    def of(cls, spec) -> 'CamTarget':
-        "See `cam_target`."
-        if isinstance(spec, CamTarget):
-            return spec
-        if isinstance(spec, str) and spec in ('pred', 'label'):
-            return cls(spec)
-        if isinstance(spec, str) and spec.strip().isdigit():
-            return cls('class', int(spec))
-        if isinstance(spec, (int, np.integer)) and not isinstance(spec, bool):
-            if spec < 0:
-                raise NeuronConceptsError(f'cam_target class index must be >= 0, not {spec}')
-            return cls('class', int(spec))
-        if callable(spec):
-            return cls('fn', fn=spec)
-        raise NeuronConceptsError(
-            f"cam_target must be 'pred', 'label', a class index or a function of the "
-            f"output row, not {spec!r}"
-        )
-
-# %% ../nbs/00_crop.ipynb #886599f9
-def cam_target(
-    spec,  # 'pred', 'label', a class index (int or digits), or a callable (output_row) -> scalar
-) -> CamTarget:
-    "A Grad-CAM target from 'pred', 'label', a class index, or any callable `(model_output_row) -> scalar`."
-    return CamTarget.of(spec)
 
 # %% ../nbs/00_crop.ipynb #b9afb396
 def peak_of(cam_map: np.ndarray):

@@ -18,7 +18,8 @@ from .resources import ConceptSet, bundled_probe
 from .probe import ProbeSet, read_probe, decode_workers
 from .models import TargetModel, wrap_model, get_layer
 from .loading import load_model
-from .crop import Crops, CamTarget, center_crops
+from .crop import Crops, center_crops
+from .cam_targets import CamTarget
 from .activations import ChunkedActivations, TopK
 from .activations import record_activations, record_gradcam_activations
 from .encoders import load_encoder, concept_features, encode_images

@@ -6,6 +6,7 @@
 from __future__ import annotations
 import dataclasses, logging, time
 from contextlib import contextmanager
+from functools import partial
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -339,20 +340,11 @@ def image_features(ctx: RunContext, encoder, stages: dict, dissect_crops=()) -> 
             keys[crop] = dict(
                 ctx.base_key, crop=crop, crops=config_key(st.key), encoder=encoder.config(), **jpeg
             )
-            encode = lambda ii, c=st.crops: encode_images(
-                encoder,
-                ctx.probe,
-                c,
-                ii,
-                ctx.target.resize,
-                batch_size=cfg.batch_size,
-                num_workers=ctx.workers,
-                progress=ctx.progress,
-                jpeg_roundtrip=cfg.jpeg_roundtrip,
-            )
-            rows = ctx.cache.rows(
-                'image_features', keys[crop], idx, cfg.chunk, encode, label=f'image features ({crop})'
-            )
+            opts = dict(batch_size=cfg.batch_size, num_workers=ctx.workers, progress=ctx.progress,
+                        jpeg_roundtrip=cfg.jpeg_roundtrip)
+            encode = partial(encode_images, encoder, ctx.probe, st.crops, resize=ctx.target.resize, **opts)
+            rows = ctx.cache.rows('image_features', keys[crop], idx, cfg.chunk, encode,
+                                  label=f'image features ({crop})')
             feats[crop] = (idx, rows)
     return feats, keys
 

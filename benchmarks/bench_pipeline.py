@@ -268,7 +268,7 @@ def main():
             c = gradcam_crops(probe, target, cam_target, cam_layer, cam_batch_size, num_workers, progress=progress)
             return c, record_activations(probe, target, c, layers, reduce, tokens, batch_size, num_workers, amp, progress)
 
-        with unittest.mock.patch('neuron_concepts.crop.head_only_backward', lambda *a: contextlib.nullcontext()), \
+        with unittest.mock.patch('neuron_concepts.crop.graph_cut', lambda *a: contextlib.nullcontext()), \
                 unittest.mock.patch('neuron_concepts.stages.record_gradcam_activations', two_passes), \
                 unittest.mock.patch.object(OpenClipEncoder, 'share_prefix', False), \
                 unittest.mock.patch('neuron_concepts.encoders.fast_tokenizer', lambda tok: tok):

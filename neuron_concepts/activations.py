@@ -17,6 +17,7 @@ from .errors import NeuronConceptsError
 from .config import REDUCTIONS, TOKEN_REDUCTIONS
 from .probe import ProbeSet, probe_loader
 from .models import TargetModel, get_layer, check_amp, effective_amp, autocast
+from .architectures import LayerLayout
 from .crop import Crops, crop_pixels, gradcam_crops
 
 log = logging.getLogger(__name__)
@@ -79,9 +80,8 @@ class LayerRecorder:
 
     def _layout(self, name) -> dict:
         "How layer `name`'s output is laid out: the class tokens, and whether its maps are channels-last."
-        if self.target is None:
-            return dict(class_tokens=0, channels_last=False)
-        return dict(class_tokens=self.target.class_tokens, channels_last=self.target.is_nhwc(name))
+        lay = LayerLayout() if self.target is None else self.target.layout(name)
+        return dict(class_tokens=lay.class_tokens, channels_last=lay.channels_last)
 
     def _hook(self, name):
         kw = dict(reduce=self.reduce, tokens=self.tokens, **self._layout(name))

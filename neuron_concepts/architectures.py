@@ -15,7 +15,7 @@ from .errors import NeuronConceptsError
 # %% auto #0
 __all__ = ['MODEL_FAMILIES', 'EfficientNetLite', 'find_final_layer', 'last_child', 'is_timm_vit', 'ModelFamily', 'is_timm',
            'timm_stage', 'timm_nhwc', 'model_family', 'find_cam_layer', 'class_tokens_of', 'patch_size_of',
-           'fixed_input_of', 'nhwc_layers_of', 'token_grid', 'TokenGrid', 'nhwc_to_nchw']
+           'fixed_input_of', 'nhwc_layers_of', 'token_grid', 'TokenGrid', 'nhwc_to_nchw', 'LayerLayout']
 
 # %% ../nbs/13a_architectures.ipynb #bc7c833b
 class EfficientNetLite(nn.Module):
@@ -302,3 +302,34 @@ def nhwc_to_nchw(t: torch.Tensor) -> torch.Tensor:  # a layer output (B, H, W, C
     if isinstance(t, (tuple, list)):
         t = t[0]
     return t.permute(0, 3, 1, 2)
+
+# %% ../nbs/13a_architectures.ipynb #e8fb511b
+@dataclass(frozen=True)
+class LayerLayout:
+    "How a layer's outputs are laid out, and what follows: where its units are, their maps, Grad-CAM's view."
+
+    channels_last: bool = False  # a 4-D output is (B, H, W, C), as a Swin stage's
+    class_tokens: int = 0  # leading non-patch tokens of a (B, T, C) output (a ViT's class token)
+    patch_size: int = None  # side of a patch, for Grad-CAM's token grid
+
+    def channel_dim(self, ndim: int) -> int:
+        "The dimension holding the units of an output with `ndim` dimensions."
+        return -1 if ndim == 3 or (ndim == 4 and self.channels_last) else 1
+
+    def to_maps(self, out) -> torch.Tensor:
+        "The output as per-unit maps (B, U, H, W): vectors as 1 x 1 maps, patch tokens on their grid."
+        if isinstance(out, (tuple, list)):
+            out = out[0]
+        if out.ndim == 2:
+            return out[:, :, None, None]
+        if out.ndim == 4:
+            return out.permute(0, 3, 1, 2) if self.channels_last else out
+        if out.ndim == 3:
+            ct = self.class_tokens
+            h, w = token_grid(out.shape[1] - ct, None, None)
+            return out[:, ct:].reshape(out.shape[0], h, w, out.shape[2]).permute(0, 3, 1, 2)
+        raise NeuronConceptsError(f'cannot read unit maps from a layer output of shape {tuple(out.shape)}')
+
+    def cam_reshape(self):
+        "Grad-CAM's reshape transform: a channels-last permute, or a new `TokenGrid` (maps pass unchanged)."
+        return nhwc_to_nchw if self.channels_last else TokenGrid(self.class_tokens, self.patch_size)

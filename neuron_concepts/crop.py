@@ -20,14 +20,14 @@ from .errors import NeuronConceptsError
 from .probe import ProbeSet, probe_loader
 from .models import RESIZE, CROP, TargetModel, get_layer
 from .architectures import TokenGrid
+from .models import graph_cut
 from .cam_targets import CamTarget, cam_target
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
 __all__ = ['log', 'MAX_RESIZED_SIDE', 'resized_size', 'center_box', 'peak_box', 'scale_box', 'crop_pixels', 'original_crop',
-           'Crops', 'center_crops', 'cam_input_size', 'peak_of', 'head_only_backward', 'gradcam_crops', 'crop_images',
-           'gradcam_map']
+           'Crops', 'center_crops', 'cam_input_size', 'peak_of', 'gradcam_crops', 'crop_images', 'gradcam_map']
 
 # %% ../nbs/00_crop.ipynb #7076178b
 def resized_size(w: int, h: int, short: int = RESIZE) -> tuple:
@@ -238,35 +238,6 @@ def _gradcam(target: TargetModel, cam_layer: str = None):
     )
     return name, reshape, cam
 
-# %% ../nbs/00_crop.ipynb #11747bfd
-def _cut_graph(out):
-    "`out` (a tensor, or a tuple or list of them) cut from the graph: detached, requiring grad, copied."
-    if not torch.is_grad_enabled():  # an inference pass through the same model
-        return out
-    if isinstance(out, torch.Tensor):
-        return out.detach().requires_grad_(out.is_floating_point()).clone()
-    if isinstance(out, (tuple, list)):
-        return type(out)(_cut_graph(o) for o in out)
-    return out
-
-# %% ../nbs/00_crop.ipynb #306edd9a
-@contextlib.contextmanager
-def head_only_backward(
-    model: nn.Module,  # the target model
-    layer: nn.Module,  # the Grad-CAM layer: the backward pass starts here
-):
-    "Within: parameters frozen and `layer`'s output cut from the graph: backward runs through the head alone."
-    flags = [(p, p.requires_grad) for p in model.parameters()]
-    handle = layer.register_forward_hook(lambda m, args, out: _cut_graph(out), prepend=True)
-    try:
-        for p, _ in flags:
-            p.requires_grad_(False)
-        yield model
-    finally:
-        handle.remove()
-        for p, f in flags:
-            p.requires_grad_(f)
-
 # %% ../nbs/00_crop.ipynb #37b30f74
 def _gradcam_start(probe: ProbeSet, target: TargetModel, ct, layer_name: str, cam_max_side: int) -> tuple:
     "(centre crops to start from, relabelled as Grad-CAM's, with its configuration; each CAM input size)."
@@ -330,7 +301,7 @@ def gradcam_crops(
         device=target.device,
     )
     bar = tqdm(total=len(probe), desc='Grad-CAM crops', disable=not progress, leave=False)
-    with head_only_backward(target.model, get_layer(target.model, layer_name)), cam_obj as cam, bar:
+    with graph_cut(target.model, get_layer(target.model, layer_name)), cam_obj as cam, bar:
         for idx, x, bad in dl:
             for i, err in bad.items():
                 crops.valid[i], crops.failed[i] = False, err
@@ -384,7 +355,7 @@ def gradcam_map(
     name, reshape, cam = _gradcam(target, cam_layer)
     if isinstance(reshape, TokenGrid):
         reshape.input_hw = tuple(x.shape[-2:])
-    with head_only_backward(target.model, get_layer(target.model, name)), cam:
+    with graph_cut(target.model, get_layer(target.model, name)), cam:
         m = cam(input_tensor=x, targets=ct.callables(None, [0]))[0]
     if m.shape != (H, W):  # a squashed or rounded input: its map back to the resized image
         m = F.interpolate(torch.from_numpy(m)[None, None], size=(H, W), mode='bilinear', align_corners=False)[

@@ -14,8 +14,8 @@ import torchvision.transforms.functional as TF
 from tqdm.auto import tqdm
 
 from .errors import NeuronConceptsError
-from .models import TargetModel, get_layer
-from .architectures import token_grid
+from .models import TargetModel, get_layer, graph_cut
+from .architectures import token_grid, LayerLayout
 from .probe import ProbeSet, probe_loader, decode_workers
 from .crop import center_box, crop_pixels, resized_size
 from .cache import StageCache, config_key
@@ -35,18 +35,9 @@ def unit_maps(
     layer: str = None,  # the layer's name (channels-last layers are known by name)
 ) -> torch.Tensor:
     "A layer output as per-unit maps (B, U, H, W): vectors as 1 x 1 maps, patch tokens on their grid."
-    if isinstance(out, (tuple, list)):
-        out = out[0]
-    if out.ndim == 2:
-        return out[:, :, None, None]
-    if out.ndim == 4:
-        nhwc = target is not None and layer is not None and target.is_nhwc(layer)
-        return out.permute(0, 3, 1, 2) if nhwc else out
-    if out.ndim == 3:
-        ct = target.class_tokens if target is not None else 0
-        h, w = token_grid(out.shape[1] - ct, None, None)
-        return out[:, ct:].reshape(out.shape[0], h, w, out.shape[2]).permute(0, 3, 1, 2)
-    raise NeuronConceptsError(f'cannot read unit maps from a layer output of shape {tuple(out.shape)}')
+    if target is not None and layer is not None:
+        return target.layout(layer).to_maps(out)
+    return LayerLayout(class_tokens=target.class_tokens if target is not None else 0).to_maps(out)
 
 # %% ../nbs/20_importance.ipynb #1c158544
 @dataclass
@@ -80,21 +71,14 @@ def attribute(
     "Forward `x`, then differentiate each image's class logit with respect to `layer`'s output, in one pass."
     model, store = target.model, {}
 
-    def cut(module, inp, out):  # the layer's output becomes a leaf: backward stops here
-        t = out[0] if isinstance(out, (tuple, list)) else out
-        leaf = t.detach().requires_grad_(True)
-        store['leaf'] = leaf
-        new = leaf * 1  # not the leaf itself, so later in-place operations are allowed
-        return (new, *out[1:]) if isinstance(out, (tuple, list)) else new
-
     def head_in(module, inp):
         store['head'] = inp[0].detach().float()
 
-    handles = [get_layer(model, layer).register_forward_hook(cut)]
+    handles = []
     if target.final_layer is not None:
         handles.append(get_layer(model, target.final_layer).register_forward_pre_hook(head_in))
-    try:
-        with torch.enable_grad():
+    try:  # the layer's output becomes a leaf: backward runs through the layers after it alone
+        with graph_cut(model, get_layer(model, layer)) as cut, torch.enable_grad():
             out = model(x)
             out = out[0] if isinstance(out, (tuple, list)) else out
             if out.ndim != 2:
@@ -102,12 +86,12 @@ def attribute(
                     f'{target.name} gives outputs of shape {tuple(out.shape)}, not logits'
                 )
             classes = out.argmax(1) if classes is None else torch.as_tensor(classes, device=out.device).long()
-            (grad,) = torch.autograd.grad(out.gather(1, classes[:, None]).sum(), store['leaf'])
+            (grad,) = torch.autograd.grad(out.gather(1, classes[:, None]).sum(), cut.leaf)
     finally:
         for h in handles:
             h.remove()
-    leaf = store['leaf'].detach()
-    cdim = -1 if leaf.ndim == 3 or (leaf.ndim == 4 and target.is_nhwc(layer)) else 1
+    leaf = cut.leaf.detach()
+    cdim = target.layout(layer).channel_dim(leaf.ndim)
     return Attribution(
         out.detach().float(),
         classes.detach(),

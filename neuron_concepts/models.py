@@ -28,15 +28,16 @@ from neuron_concepts.architectures import (
     nhwc_layers_of,
     is_timm,
 )
-from .architectures import is_timm_vit
+from .architectures import is_timm_vit, LayerLayout
 from .identity import code_digest, state_digest
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
 __all__ = ['log', 'IMAGENET_MEAN', 'IMAGENET_STD', 'RESIZE', 'CROP', 'TF_LITE_MEAN', 'TF_LITE_STD', 'INTERPOLATIONS',
-           'AMP_DTYPES', 'layer_names', 'model_device', 'get_layer', 'TargetModel', 'layer_summary',
-           'preprocessing_from', 'timm_preprocessing', 'wrap_model', 'check_amp', 'effective_amp', 'autocast']
+           'AMP_DTYPES', 'layer_names', 'model_device', 'get_layer', 'GraphCut', 'graph_cut', 'TargetModel',
+           'layer_summary', 'preprocessing_from', 'timm_preprocessing', 'wrap_model', 'check_amp', 'effective_amp',
+           'autocast']
 
 # %% ../nbs/13_models.ipynb #747dde51
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
@@ -73,6 +74,50 @@ def get_layer(
         raise NeuronConceptsError(
             f'unknown layer {name!r};{hint} available layers ({len(names)}): ' f'{", ".join(shown)}'
         ) from None
+
+# %% ../nbs/13_models.ipynb #a9dc8c20
+class GraphCut:
+    "What `graph_cut` made: `leaf`, the first tensor of the layer's output in the last pass, now a leaf."
+
+    leaf = None
+
+
+def _cut_tensors(out, leaves: list):
+    "`out` (a tensor, or a tuple or list of them) cut from the graph: each tensor a copy of a new leaf."
+    if isinstance(out, torch.Tensor):
+        leaf = out.detach().requires_grad_(out.is_floating_point())
+        leaves.append(leaf)
+        return leaf.clone()  # a copy: an in-place operation after the layer (`out += identity`) stays legal
+    if isinstance(out, (tuple, list)):
+        return type(out)(_cut_tensors(o, leaves) for o in out)
+    return out
+
+
+@contextlib.contextmanager
+def graph_cut(
+    model: nn.Module,  # the network
+    layer: nn.Module,  # the layer whose output becomes a leaf: a backward pass starts there
+):
+    "Within: parameters frozen and `layer`'s output cut from the graph: backward runs through the rest alone."
+    cut, flags = GraphCut(), [(p, p.requires_grad) for p in model.parameters()]
+
+    def hook(module, args, out):
+        if not torch.is_grad_enabled():  # an inference pass through the same model
+            return out
+        leaves = []
+        out = _cut_tensors(out, leaves)
+        cut.leaf = leaves[0] if leaves else None
+        return out
+
+    handle = layer.register_forward_hook(hook, prepend=True)  # before any other hook (pytorch-grad-cam's)
+    try:
+        for p, _ in flags:
+            p.requires_grad_(False)
+        yield cut
+    finally:
+        handle.remove()
+        for p, f in flags:
+            p.requires_grad_(f)
 
 # %% ../nbs/13_models.ipynb #f3f19a17
 INTERPOLATIONS = tuple(m.value for m in InterpolationMode)
@@ -183,13 +228,13 @@ class TargetModel:
             return False
         return not isinstance(get_layer(self.model, layer), nn.Conv2d)  # Swin's patch-embedding conv is NCHW
 
+    def layout(self, layer: str) -> LayerLayout:
+        "How `layer`'s outputs are laid out: channels-last maps, class tokens, the patch size."
+        return LayerLayout(self.is_nhwc(layer), self.class_tokens, patch_size_of(self.model))
+
     def cam_reshape_for(self, layer: str):
-        "Grad-CAM reshape transform for `layer`: the user's, a channels-last permute, or a `TokenGrid`."
-        if self.cam_reshape is not None:
-            return self.cam_reshape
-        if self.is_nhwc(layer):
-            return nhwc_to_nchw
-        return TokenGrid(self.class_tokens, patch_size_of(self.model))
+        "Grad-CAM reshape transform for `layer`: the user's, else its layout's (`LayerLayout.cam_reshape`)."
+        return self.cam_reshape if self.cam_reshape is not None else self.layout(layer).cam_reshape()
 
     def __repr__(self):
         w = self.weights or self._digest or '<state digest>'

@@ -9,10 +9,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def index_notebook(readme: str) -> dict:
-    "A notebook holding the README as one markdown cell."
-    return {'cells': [{'cell_type': 'markdown', 'metadata': {}, 'source': readme.splitlines(keepends=True)}],
+    "A notebook holding the README as one markdown cell, as `nbdev_clean` leaves it (a fixed cell id)."
+    cell = {'cell_type': 'markdown', 'id': 'f6095d57', 'metadata': {}, 'source': readme.splitlines(keepends=True)}
+    return {'cells': [cell],
             'metadata': {'kernelspec': {'display_name': 'python3', 'language': 'python', 'name': 'python3'}},
-            'nbformat': 4, 'nbformat_minor': 4}
+            'nbformat': 4, 'nbformat_minor': 5}
 
 
 if __name__ == '__main__':

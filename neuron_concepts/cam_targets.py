@@ -4,7 +4,7 @@
 
 # %% ../nbs/13d_cam_targets.ipynb #4893aaec
 from __future__ import annotations
-import functools, hashlib, inspect
+import functools, hashlib
 from dataclasses import dataclass
 
 import numpy as np

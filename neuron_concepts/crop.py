@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_crop.ipynb #988714ed
 from __future__ import annotations
-import contextlib, functools, hashlib, logging
+import logging
 from dataclasses import dataclass, field
 
 import numpy as np

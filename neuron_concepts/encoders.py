@@ -4,14 +4,12 @@
 
 # %% ../nbs/15_encoders.ipynb #5e718add
 from __future__ import annotations
-import hashlib, inspect, io, logging, re, warnings, zipfile
+import hashlib, inspect, io, logging, warnings
 from pathlib import Path
-from unittest import mock
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-import torchvision.transforms as T
 from PIL import Image
 from tqdm.auto import tqdm
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/24_faithfulness.ipynb #443c7689
 from __future__ import annotations
-import csv, dataclasses, hashlib, io, json, logging, math, os
+import csv, dataclasses, hashlib, io, json, logging, math
 from pathlib import Path
 
 import numpy as np

@@ -4,7 +4,7 @@
 
 # %% ../nbs/13c_loading.ipynb #49286420
 from __future__ import annotations
-import contextlib, difflib, hashlib, importlib, logging, warnings
+import contextlib, difflib, hashlib, logging
 from pathlib import Path
 
 import torch

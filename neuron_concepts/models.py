@@ -4,10 +4,9 @@
 
 # %% ../nbs/13_models.ipynb #1ec84fca
 from __future__ import annotations
-import contextlib, difflib, enum, functools, hashlib, importlib, inspect, logging, math, sys, types, warnings
+import contextlib, difflib, functools, logging, math, warnings
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import torch
 from torch import nn

@@ -4,14 +4,12 @@
 
 # %% ../nbs/11a_mpnet.ipynb #f65c9457
 from __future__ import annotations
-import bisect, csv, functools, gzip, hashlib, importlib.metadata, importlib.resources, io, itertools, json
-import logging, os, shutil, subprocess, sys, tempfile, time, unicodedata, zipfile
+import bisect, hashlib, importlib.metadata, importlib.resources, io, itertools, json
+import logging, os, shutil, subprocess, sys, tempfile, time, zipfile
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import NeuronConceptsError
-from .resources import data_path
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/21_report.ipynb #78d76105
 from __future__ import annotations
-import csv, hashlib, html, json, logging, os, tempfile
+import hashlib, html, json, logging, os
 from pathlib import PureWindowsPath
 from pathlib import Path
 

@@ -4,9 +4,7 @@
 
 # %% ../nbs/11_resources.ipynb #f60ae949
 from __future__ import annotations
-import bisect, csv, functools, gzip, hashlib, importlib.metadata, importlib.resources, io, itertools, json
-import logging, os, shutil, subprocess, sys, tempfile, time, unicodedata, zipfile
-from contextlib import contextmanager
+import csv, functools, gzip, hashlib, importlib.metadata, importlib.resources, logging, unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/20a_runs.ipynb #84149ea2
 from __future__ import annotations
-import csv, dataclasses, json, logging
+import dataclasses, json, logging
 from dataclasses import dataclass, field
 from pathlib import Path
 

@@ -13,13 +13,12 @@ The stages are cached (set NEURON_CONCEPTS_CACHE): a second run reuses the expla
 import argparse, json, time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from neuron_concepts import explain, faithfulness
 from neuron_concepts.faithfulness import known_neuron_data
 from neuron_concepts.groundtruth import LabelPresence, concept_synsets
-from neuron_concepts.metrics import ALPHAS, METRICS, known_neurons, metric_matrix, perturb_labels
+from neuron_concepts.metrics import ALPHAS, METRICS, known_neurons, metric_matrix, perturb_labels, tune_alpha
 
 LAYERS, METHODS = ('blocks.10', 'head', 'fc'), ('www', 'gradcam-tvmf', 'soft-wpmi')
 
@@ -27,8 +26,10 @@ LAYERS, METHODS = ('blocks.10', 'head', 'fc'), ('www', 'gradcam-tvmf', 'soft-wpm
 def known_neuron_test(expl, alphas=ALPHAS):
     "Final-layer unit u is class u: the fraction of units whose own class's synset scores best, per metric."
     A, C, own, units = known_neuron_data(expl)
-    out = {a: known_neurons(A, C, own, a) for a in alphas}
-    return dict(units=len(units), candidates=C.shape[1], chance=1 / C.shape[1], by_alpha=out)
+    _, tuners = tune_alpha(A, C, own)  # the units that chose alpha (the same draw as `faithfulness`) are left out
+    rest = torch.tensor([u for u in range(A.shape[1]) if u not in set(tuners.tolist())])
+    out = {a: known_neurons(A[:, rest], C, own[rest], a) for a in alphas}
+    return dict(units=len(rest), left_out=len(tuners), candidates=C.shape[1], chance=1 / C.shape[1], by_alpha=out)
 
 
 def sanity_checks(expl, rows, alpha, min_pos=4):
@@ -79,7 +80,8 @@ def checks_only(a):
     kn = known_neuron_test(expl)
     about = json.loads((Path(a.out) / 'faithfulness.json').read_text())['about']
     sc = sanity_checks(expl, rows, about['alpha'])
-    print(f"known neurons (fc, {kn['units']} units, {kn['candidates']} candidate synsets, chance "
+    print(f"known neurons (fc, {kn['units']} units, the {kn['left_out']} that tuned alpha left out, "
+          f"{kn['candidates']} candidate synsets, chance "
           f"{kn['chance']:.4f}): fraction whose own class scores best")
     for al, r in kn['by_alpha'].items():
         print(f'  alpha {al}: ' + ', '.join(f'{k} {v:.3f}' for k, v in r.items()))
@@ -121,7 +123,8 @@ def main():
             d = t['top']
             print(f'  {layer} {m}: ' + ', '.join(f'{k} {d[k]:+.3f}' if d[k] is not None else f'{k} -'
                                                  for k in METRICS))
-    print(f"\nknown neurons (fc, {kn['units']} units, {kn['candidates']} candidate synsets, chance "
+    print(f"\nknown neurons (fc, {kn['units']} units, the {kn['left_out']} that tuned alpha left out, "
+          f"{kn['candidates']} candidate synsets, chance "
           f"{kn['chance']:.4f}): fraction whose own class scores best")
     for al, r in kn['by_alpha'].items():
         print(f'  alpha {al}: ' + ', '.join(f'{k} {v:.3f}' for k, v in r.items()))

@@ -14,8 +14,9 @@ from .errors import NeuronConceptsError
 
 # %% auto #0
 __all__ = ['MODEL_FAMILIES', 'EfficientNetLite', 'find_final_layer', 'last_child', 'is_timm_vit', 'ModelFamily', 'is_timm',
-           'timm_stage', 'timm_nhwc', 'model_family', 'find_cam_layer', 'class_tokens_of', 'patch_size_of',
-           'fixed_input_of', 'nhwc_layers_of', 'token_grid', 'TokenGrid', 'nhwc_to_nchw', 'LayerLayout']
+           'timm_stage', 'timm_nhwc', 'square_side', 'timm_fixed_input', 'model_family', 'find_cam_layer',
+           'family_fact', 'class_tokens_of', 'patch_size_of', 'fixed_input_of', 'nhwc_layers_of', 'token_grid',
+           'TokenGrid', 'nhwc_to_nchw', 'LayerLayout']
 
 # %% ../nbs/13a_architectures.ipynb #bc7c833b
 class EfficientNetLite(nn.Module):
@@ -84,12 +85,15 @@ def is_timm_vit(model) -> bool:
 # %% ../nbs/13a_architectures.ipynb #1bb85c76
 @dataclass(frozen=True)
 class ModelFamily:
-    "A family of models known by class: the layer Grad-CAM reads, and the layers with channels-last outputs."
+    "A family of models known by class: Grad-CAM's layer, the channels-last layers, and its tokens' layout."
 
     name: str  # the family's name in messages and docs, e.g. 'Swin (timm)'
     classes: tuple  # its classes, or their qualified names ('timm.models.resnet.ResNet'); subclasses match
     cam_layer: object = None  # function model -> Grad-CAM's default layer (None: the generic rules)
     nhwc: object = ()  # prefixes of the layers with channels-last 4-D outputs (or a function model -> them)
+    class_tokens: object = None  # function model -> leading non-patch tokens (None: the generic rule)
+    patch_size: object = None  # function model -> side of a square patch (None: the generic rule)
+    fixed_input: object = None  # function model -> the one square input side it accepts (None: generic)
 
     def matches(self, model) -> bool:
         "Whether `model` is an instance of one of the family's classes (a named class is never imported)."
@@ -126,12 +130,34 @@ def timm_nhwc(model) -> tuple:
         out += ['norm'] if isinstance(getattr(model, 'norm', None), nn.Module) else []
     return tuple(dict.fromkeys(out))
 
+# %% ../nbs/13a_architectures.ipynb #8b082de5
+def square_side(p) -> int | None:
+    "A side from an int or a square (h, w) pair; None for a pair that is not square, or nothing."
+    if isinstance(p, (tuple, list)):
+        p = p[0] if len(set(p)) == 1 else None
+    return int(p) if p else None
+
+
+def timm_fixed_input(model) -> int | None:
+    "The one input side a timm model accepts: a strict ViT patch embedding's, or a `fixed_input_size` one's."
+    pe = getattr(model, 'patch_embed', None)
+    if is_timm_vit(model):
+        strict = getattr(pe, 'strict_img_size', False) and not getattr(model, 'dynamic_img_size', False)
+        return square_side(tuple(pe.img_size)) if strict else None
+    pc = getattr(model, 'pretrained_cfg', None)
+    if isinstance(pc, dict) and pc.get('fixed_input_size'):  # Swin, MaxViT: the built size first
+        return square_side(tuple(getattr(pe, 'img_size', None) or pc.get('input_size', (0, 0))[-2:]))
+    return None
+
 # %% ../nbs/13a_architectures.ipynb #e6d73d6b
 MODEL_FAMILIES = [  # the first entry a model belongs to wins
     ModelFamily(
         'ViT (torchvision)',
         ('torchvision.models.vision_transformer.VisionTransformer',),
         lambda m: f'encoder.layers.{last_child(m.encoder.layers)}.ln_1',
+        class_tokens=lambda m: 1,
+        patch_size=lambda m: m.patch_size,
+        fixed_input=lambda m: m.image_size,
     ),
     ModelFamily(
         'Swin (torchvision)',
@@ -139,6 +165,7 @@ MODEL_FAMILIES = [  # the first entry a model belongs to wins
         lambda m: f'features.{last_child(m.features)}',
         ('features', 'norm'),
     ),
+    ModelFamily('MaxViT (timm)', ('timm.models.maxxvit.MaxxVit',), timm_stage, fixed_input=timm_fixed_input),
     ModelFamily(
         'MaxViT (torchvision)',
         ('torchvision.models.maxvit.MaxVit',),
@@ -170,11 +197,15 @@ MODEL_FAMILIES = [  # the first entry a model belongs to wins
         'ViT, DeiT (timm)',
         ('timm.models.vision_transformer.VisionTransformer',),
         lambda m: f'blocks.{len(m.blocks) - 1}.norm1',
+        class_tokens=lambda m: m.num_prefix_tokens,
+        patch_size=lambda m: square_side(m.patch_embed.patch_size),
+        fixed_input=timm_fixed_input,
     ),
     ModelFamily(
         'Swin (timm)',
         ('timm.models.swin_transformer.SwinTransformer', 'timm.models.swin_transformer_v2.SwinTransformerV2'),
         lambda m: f'layers.{last_child(m.layers)}',
+        fixed_input=timm_fixed_input,
     ),
     ModelFamily('RegNet (timm)', ('timm.models.regnet.RegNet',), timm_stage),
 ]
@@ -204,37 +235,36 @@ def find_cam_layer(model: nn.Module) -> str | None:  # the network
     return convs[-1] if convs else None
 
 # %% ../nbs/13a_architectures.ipynb #078df9ea
+def family_fact(model, fact: str, generic):
+    "`fact` ('class_tokens', 'patch_size', 'fixed_input') of `model`: its family's, else `generic(model)`."
+    fam = model_family(model)
+    rule = getattr(fam, fact) if fam is not None else None
+    return (rule or generic)(model)
+
+
 def class_tokens_of(model) -> int:
-    "Leading non-patch tokens of the (B, T, C) outputs: 1 for torchvision's ViT, timm's count, else 0."
-    if is_timm_vit(model):
-        return int(model.num_prefix_tokens)
-    return 1 if isinstance(getattr(model, 'class_token', None), torch.Tensor) else 0
+    "Leading non-patch tokens of the (B, T, C) outputs: its family's count, else the generic rule, else 0."
+    generic = lambda m: (
+        int(m.num_prefix_tokens)
+        if is_timm_vit(m)  # any timm transformer (EVA, ...)
+        else int(isinstance(getattr(m, 'class_token', None), torch.Tensor))
+    )
+    return int(family_fact(model, 'class_tokens', generic))
 
 # %% ../nbs/13a_architectures.ipynb #5b68499b
 def patch_size_of(model):
-    "Side of a square patch of a ViT (torchvision or timm), else None."
-    p = getattr(model, 'patch_size', None) or getattr(getattr(model, 'patch_embed', None), 'patch_size', None)
-    if isinstance(p, (tuple, list)):
-        p = p[0] if len(set(p)) == 1 else None
-    return int(p) if p else None
+    "Side of a square patch: its family's, else a `patch_size` of the model or its `patch_embed`, else None."
+    generic = lambda m: getattr(m, 'patch_size', None) or getattr(
+        getattr(m, 'patch_embed', None), 'patch_size', None
+    )
+    return square_side(family_fact(model, 'patch_size', generic))
 
 # %% ../nbs/13a_architectures.ipynb #fa37b198
 def fixed_input_of(model):
-    "The one square input side the model accepts (a ViT, timm Swin or MaxViT with a strict size), else None."
-    from torchvision.models import VisionTransformer
-
-    if isinstance(model, VisionTransformer):
-        return int(model.image_size)
-    pe = getattr(model, 'patch_embed', None)
-    strict = getattr(pe, 'strict_img_size', False) and not getattr(model, 'dynamic_img_size', False)
-    if is_timm_vit(model) and strict:
-        s = tuple(pe.img_size)
-        return s[0] if s[0] == s[1] else None
-    pc = getattr(model, 'pretrained_cfg', None)
-    if is_timm(model) and isinstance(pc, dict) and pc.get('fixed_input_size') and not is_timm_vit(model):
-        s = tuple(getattr(pe, 'img_size', None) or pc.get('input_size', (0, 0))[-2:])  # the built size first
-        return int(s[0]) if s[0] == s[1] and s[0] else None
-    return None
+    "The one square input side the model accepts: its family's, else what a timm model says, else None."
+    generic = lambda m: timm_fixed_input(m) if is_timm(m) or is_timm_vit(m) else None
+    side = family_fact(model, 'fixed_input', generic)
+    return int(side) if side else None
 
 # %% ../nbs/13a_architectures.ipynb #1a5ac1a3
 def nhwc_layers_of(model) -> tuple:

@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from fastcore.basics import patch
+
 from .errors import NeuronConceptsError
 from .distributed import Ranks
 
@@ -19,7 +21,7 @@ log = logging.getLogger(__name__)
 # %% auto #0
 __all__ = ['log', 'CACHE_FORMAT', 'CACHE_TYPES', 'STALE_TMP_SECONDS', 'config_key', 'default_cache_dir', 'is_disk_full',
            'save_atomic', 'to_plain', 'from_plain', 'open_cache_dir', 'load_cached', 'cache_put', 'CachedPart',
-           'StageCache']
+           'Sharing', 'StageCache']
 
 # %% ../nbs/14_cache.ipynb #0824061b
 def config_key(config: dict) -> str:
@@ -268,6 +270,60 @@ class CachedPart:
             )
         return got
 
+# %% ../nbs/14_cache.ipynb #8b490c67
+class Sharing:
+    "What a torchrun launch's processes share through a cache: who computes a chunk, whose result is read."
+
+    def __init__(self, ranks: Ranks = None):  # this process among the launch's (default: the only one)
+        self.ranks = ranks if ranks is not None else Ranks()
+
+    def owner(self, chunk: int) -> int:
+        "The process that computes chunk number `chunk`: chunk c goes to process c mod W."
+        return chunk % self.ranks.world
+
+    def computes(self, chunk: int) -> bool:
+        "Whether this process computes chunk number `chunk`."
+        return self.owner(chunk) == self.ranks.rank
+
+    def total(self, n: int) -> int:
+        "The sum of `n` over the processes."
+        return self.ranks.total(n)
+
+    def anyones(self, hit, keep):
+        "`hit`, else the first other process's result (given to `keep`, to hold here too), else None."
+        if not self.ranks.active:
+            return hit
+        mine, hit = hit, self.ranks.first(hit)
+        if mine is None and hit is not None:
+            keep(hit)
+        return hit
+
+    def everyones(self, chunks: list) -> list:
+        "Every process's `(lo, part)` chunks, in probe order."
+        if not self.ranks.active:
+            return chunks
+        return sorted((x for g in self.ranks.gather(chunks) for x in g), key=lambda x: x[0])
+
+    def holders(self, have, want) -> list:
+        "Per process, in rank order, the keys of `want` it holds (`have`: this process's keys)."
+        want = set(want)
+        return self.ranks.gather(sorted(k for k in have if k in want))
+
+    def pooled(self, have: dict, holders: list, made: list) -> dict:
+        "All rows, each sent by one process: the first that held it, else its maker (`made`: chunks' keys)."
+        if not self.ranks.active:
+            return have
+        giver = {}
+        for r, ks in enumerate(holders):
+            for k in ks:
+                giver.setdefault(k, r)
+        for j, ks in enumerate(made):
+            giver.update((k, self.owner(j)) for k in ks)
+        out = {}
+        for part in self.ranks.gather({k: have[k] for k, r in giver.items() if r == self.ranks.rank}):
+            out.update(part)
+        return out
+
 # %% ../nbs/14_cache.ipynb #fab3f955
 class StageCache:
     "Stage results on disk, keyed by their configuration, written atomically; records what was reused."
@@ -280,6 +336,7 @@ class StageCache:
         self.ranks = ranks if ranks is not None else Ranks()
         root = default_cache_dir() if root is None else root
         self.root = open_cache_dir(Path(str(root).replace('{rank}', str(self.ranks.rank))))
+        self.share = Sharing(self.ranks)  # every choice between processes goes through it
         self.log = []
 
     def path(self, stage: str, cfg: dict, suffix: str = '') -> Path:
@@ -299,143 +356,128 @@ class StageCache:
         self.log.append((label, f'computed in {time.time() - t:.1f}s'))
         return res
 
-    def whole(self, stage: str, cfg: dict, size: int, label: str = None):
-        "The joined result of a chunked stage (see `joined`) if any process has it, else None."
-        c = dict(cfg, stage=stage, chunk=size)
-        hit = self._anyones(self.path(stage, c), c)
-        if hit is not None:
-            self.log.append((label or stage, 'reused'))
+
+# %% ../nbs/14_cache.ipynb #08ac26c6
+@patch
+def parts(
+    self: StageCache,
+    stage,  # the stage's name, or {name: stage} when one pass fills several stages
+    cfgs: dict,  # name -> configuration of each result
+    n: int,  # items (probe images)
+    size: int,  # items per chunk
+    compute,  # compute(lo, hi, names) -> {name: part} for the chunk of items lo..hi-1
+    each=None,  # each(name, lo, hi, part), called chunk by chunk in order, computed or read
+    labels: dict = None,
+) -> dict:
+    "Results of a stage kept as chunk files, never joined: {name: [`CachedPart`]}; resumable."
+    stages = stage if isinstance(stage, dict) else dict.fromkeys(cfgs, stage)
+    cfgs = {k: dict(c, stage=stages[k], chunk=size) for k, c in cfgs.items()}
+    labels = labels or {k: f'{stages[k]} ({k})' for k in cfgs}
+    bounds = [(lo, min(lo + size, n)) for lo in range(0, n, size)]
+    out, t, computed = {k: [] for k in cfgs}, time.time(), 0
+    for ci, (lo, hi) in enumerate(bounds):
+        refs = {
+            k: CachedPart(lo, hi, self.path(stages[k], c, f'.part{ci}'), dict(c, part=ci, lo=lo, hi=hi))
+            for k, c in cfgs.items()
+        }
+        for k in cfgs:
+            out[k].append(refs[k])
+        if not self.share.computes(ci):  # another process computes this chunk
+            continue
+        got = {k: load_cached(r.path, r.config) for k, r in refs.items()}
+        missing = [k for k in cfgs if got[k] is None]
+        if missing:
+            new = compute(lo, hi, missing)
+            for k in missing:
+                cache_put(refs[k].path, refs[k].config, new[k])
+                got[k] = new[k]
+            computed += 1
+        for k in cfgs:
+            if each is not None:
+                each(k, lo, hi, got[k])
+        del got
+    computed = self.share.total(computed)  # over all the processes
+    reused = len(bounds) - computed
+    how = (
+        'reused'
+        if not computed
+        else f'computed in {time.time() - t:.1f}s'
+        + (f' (resumed: {reused} of {len(bounds)} chunks were done)' if reused else '')
+    )
+    self.log += [(labels[k], how) for k in cfgs]
+    return out
+
+# %% ../nbs/14_cache.ipynb #41a5dbf4
+@patch
+def whole(self: StageCache, stage: str, cfg: dict, size: int, label: str = None):
+    "The joined result of a chunked stage (see `joined`) if any process has it, else None."
+    c = dict(cfg, stage=stage, chunk=size)
+    path = self.path(stage, c)
+    hit = self.share.anyones(load_cached(path, c), lambda got: cache_put(path, c, got))
+    if hit is not None:
+        self.log.append((label or stage, 'reused'))
+    return hit
+
+
+@patch
+def joined(self: StageCache, stage: str, cfg: dict, n: int, size: int, compute, combine, label: str = None):
+    "Like `get`, computed in fixed chunks of `size` items, each kept until all are done: it resumes."
+    hit = self.whole(stage, cfg, size, label)
+    if hit is not None:
         return hit
+    got = []
+    refs = self.parts(
+        stage,
+        {'': cfg},
+        n,
+        size,
+        lambda lo, hi, names: {'': compute(lo, hi)},
+        lambda k, lo, hi, part: got.append((lo, part)),
+        {'': label or stage},
+    )
+    return self.join(stage, cfg, size, got, refs[''], combine)
 
-    def joined(self, stage: str, cfg: dict, n: int, size: int, compute, combine, label: str = None):
-        "Like `get`, computed in fixed chunks of `size` items, each kept until all are done: it resumes."
-        hit = self.whole(stage, cfg, size, label)
-        if hit is not None:
-            return hit
-        got = []
-        refs = self.parts(stage, {'': cfg}, n, size, lambda lo, hi, names: {'': compute(lo, hi)},
-                          lambda k, lo, hi, part: got.append((lo, part)), {'': label or stage})
-        return self.join(stage, cfg, size, got, refs[''], combine)
 
-    def join(self, stage: str, cfg: dict, size: int, chunks: list, refs: list, combine):
-        "Join the `(lo, part)` chunks of a `parts` stage (every process's) into one result kept whole."
-        chunks = self._everyones(chunks)
-        c = dict(cfg, stage=stage, chunk=size)
-        out = combine([part for _, part in chunks])
-        cache_put(self.path(stage, c), c, out)
-        for ci, p in enumerate(refs):  # the chunk files, now in the whole
-            if self.ranks.owns(ci):
-                p.path.unlink(missing_ok=True)
-        return out
+@patch
+def join(self: StageCache, stage: str, cfg: dict, size: int, chunks: list, refs: list, combine):
+    "Join the `(lo, part)` chunks of a `parts` stage (every process's) into one result kept whole."
+    chunks = self.share.everyones(chunks)
+    c = dict(cfg, stage=stage, chunk=size)
+    out = combine([part for _, part in chunks])
+    cache_put(self.path(stage, c), c, out)
+    for ci, p in enumerate(refs):  # the chunk files, now in the whole
+        if self.share.computes(ci):
+            p.path.unlink(missing_ok=True)
+    return out
 
-    def parts(
-        self,
-        stage,  # the stage's name, or {name: stage} when one pass fills several stages
-        cfgs: dict,  # name -> configuration of each result
-        n: int,  # items (probe images)
-        size: int,  # items per chunk
-        compute,  # compute(lo, hi, names) -> {name: part} for the chunk of items lo..hi-1
-        each=None,  # each(name, lo, hi, part), called chunk by chunk in order, computed or read
-        labels: dict = None,
-    ) -> dict:
-        "Results of a stage kept as chunk files, never joined: {name: [`CachedPart`]}; resumable."
-        stages = stage if isinstance(stage, dict) else dict.fromkeys(cfgs, stage)
-        cfgs = {k: dict(c, stage=stages[k], chunk=size) for k, c in cfgs.items()}
-        labels = labels or {k: f'{stages[k]} ({k})' for k in cfgs}
-        bounds = [(lo, min(lo + size, n)) for lo in range(0, n, size)]
-        out, t, computed = {k: [] for k in cfgs}, time.time(), 0
-        for ci, (lo, hi) in enumerate(bounds):
-            refs = {
-                k: CachedPart(lo, hi, self.path(stages[k], c, f'.part{ci}'), dict(c, part=ci, lo=lo, hi=hi))
-                for k, c in cfgs.items()
-            }
-            for k in cfgs:
-                out[k].append(refs[k])
-            if not self.ranks.owns(ci):  # another process computes this chunk
-                continue
-            got = {k: load_cached(r.path, r.config) for k, r in refs.items()}
-            missing = [k for k in cfgs if got[k] is None]
-            if missing:
-                new = compute(lo, hi, missing)
-                for k in missing:
-                    cache_put(refs[k].path, refs[k].config, new[k])
-                    got[k] = new[k]
-                computed += 1
-            for k in cfgs:
-                if each is not None:
-                    each(k, lo, hi, got[k])
-            del got
-        computed = self.ranks.total(computed)  # over all the processes
-        reused = len(bounds) - computed
-        how = ('reused' if not computed else f'computed in {time.time() - t:.1f}s'
-               + (f' (resumed: {reused} of {len(bounds)} chunks were done)' if reused else ''))
-        self.log += [(labels[k], how) for k in cfgs]
-        return out
-
-    # Under torchrun, what is shared between the processes goes through these two.
-    def _anyones(self, path: Path, cfg: dict):
-        "The cached result at `path` if this process or any other has it (then kept here too), else None."
-        hit = load_cached(path, cfg)
-        if self.ranks.active:
-            mine, hit = hit, self.ranks.first(hit)
-            if mine is None and hit is not None:
-                cache_put(path, cfg, hit)
-        return hit
-
-    def _everyones(self, chunks: list) -> list:
-        "Every process's `(lo, part)` chunks, in probe order (this process's alone when it is the only one)."
-        if not self.ranks.active:
-            return chunks
-        return sorted((x for g in self.ranks.gather(chunks) for x in g), key=lambda x: x[0])
-
-    def rows(self, stage: str, cfg: dict, keys, size: int, compute, label: str = None) -> torch.Tensor:
-        "Features for each of `keys` (e.g. image indices): read the parts stored for `cfg`, compute the rest."
-        cfg, label = dict(cfg, stage=stage), label or stage
-        have = {}
-        for p in sorted(self.root.glob(f'{stage}-{config_key(cfg)}.r*.pt')):
-            part = load_cached(p, dict(cfg, part=p.name.split('.r')[-1][:-3]))
-            if part is not None:
-                have.update(zip(part['keys'].tolist(), part['rows']))
-        keys = np.asarray(keys)
-        held, known = None, have  # held: the keys each process has (several processes only)
-        if self.ranks.active:  # a row that any process has is not computed again
-            want = set(keys.tolist())
-            held = self.ranks.gather(sorted(k for k in have if k in want))
-            known = set().union(*map(set, held))
-        missing = np.array([k for k in keys.tolist() if k not in known], dtype=keys.dtype)
-        t = time.time()
-        for j, lo in enumerate(range(0, len(missing), size)):
-            if not self.ranks.owns(j):  # the same chunks as one process, dealt out in turn
-                continue
-            mk = missing[lo : lo + size]
-            rows = compute(mk)
-            tag = config_key(dict(k=mk.tolist()))
-            cache_put(
-                self.path(stage, cfg, f'.r{tag}'),
-                dict(cfg, part=tag),
-                dict(keys=mk, rows=rows),
-            )
+# %% ../nbs/14_cache.ipynb #94f44c6a
+@patch
+def rows(
+    self: StageCache, stage: str, cfg: dict, keys, size: int, compute, label: str = None
+) -> torch.Tensor:
+    "Features for each of `keys` (e.g. image indices): read the parts stored for `cfg`, compute the rest."
+    cfg, label = dict(cfg, stage=stage), label or stage
+    have = {}
+    for p in sorted(self.root.glob(f'{stage}-{config_key(cfg)}.r*.pt')):
+        part = load_cached(p, dict(cfg, part=p.name.split('.r')[-1][:-3]))
+        if part is not None:
+            have.update(zip(part['keys'].tolist(), part['rows']))
+    keys = np.asarray(keys)
+    holders = self.share.holders(have, keys.tolist())  # a row that any process has is not computed again
+    known = set().union(*map(set, holders))
+    missing = np.array([k for k in keys.tolist() if k not in known], dtype=keys.dtype)
+    chunks, t = [missing[lo : lo + size] for lo in range(0, len(missing), size)], time.time()
+    for j, mk in enumerate(chunks):
+        if self.share.computes(j):  # the same chunks as one process, dealt out in turn
+            rows, tag = compute(mk), config_key(dict(k=mk.tolist()))
+            cache_put(self.path(stage, cfg, f'.r{tag}'), dict(cfg, part=tag), dict(keys=mk, rows=rows))
             have.update(zip(mk.tolist(), rows))
-        if self.ranks.active:  # each row sent by one process: the first that had it, or the one that made it
-            giver = {}
-            for r, ks in enumerate(held):
-                for k in ks:
-                    giver.setdefault(k, r)
-            for j, lo in enumerate(range(0, len(missing), size)):
-                giver.update((k, j % self.ranks.world) for k in missing[lo : lo + size].tolist())
-            mine = {k: have[k] for k, r in giver.items() if r == self.ranks.rank}
-            have = {}
-            for part in self.ranks.gather(mine):
-                have.update(part)
-        self.log.append(
-            (
-                label,
-                (
-                    'reused'
-                    if not len(missing)
-                    else f'computed {len(missing)} new in {time.time() - t:.1f}s '
-                    f'({len(keys) - len(missing)} reused)'
-                ),
-            )
-        )
-        return torch.stack([have[k] for k in keys.tolist()]) if len(keys) else torch.empty(0)
+    have = self.share.pooled(have, holders, [mk.tolist() for mk in chunks])
+    done = len(keys) - len(missing)
+    how = (
+        'reused'
+        if not len(missing)
+        else f'computed {len(missing)} new in {time.time() - t:.1f}s ({done} reused)'
+    )
+    self.log.append((label, how))
+    return torch.stack([have[k] for k in keys.tolist()]) if len(keys) else torch.empty(0)

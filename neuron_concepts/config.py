@@ -7,6 +7,8 @@ from __future__ import annotations
 import dataclasses, numbers
 from dataclasses import dataclass, field
 
+from fastcore.basics import patch
+
 from .errors import NeuronConceptsError
 
 # %% auto #0
@@ -104,72 +106,75 @@ class RunConfig:
         choices=('www', 'clip-dissect', 'demo'),
     )
 
-    def validate(self, device=None) -> 'RunConfig':
-        "A checked copy (a bad field is named); given the run's `device`, with the autocast that runs there."
-        from neuron_concepts.scoring import parse_methods, check_alpha
-        from neuron_concepts.similarity import check_kappa
-        from neuron_concepts.models import check_amp
+# %% ../nbs/06a_config.ipynb #70fe813e
+@patch
+def validate(self: RunConfig, device=None) -> 'RunConfig':
+    "A checked copy (a bad field is named); given the run's `device`, with the autocast that runs there."
+    from neuron_concepts.scoring import parse_methods, check_alpha
+    from neuron_concepts.similarity import check_kappa
+    from neuron_concepts.models import check_amp
 
-        c = dataclasses.replace(self)
-        c.methods = tuple(parse_methods(c.methods))
-        if c.preset is not None:
-            if c.preset not in PRESETS:
-                raise NeuronConceptsError(f'unknown preset {c.preset!r}; choose one of {", ".join(PRESETS)}')
-        if c.layers is not None:
-            c.layers = (
-                tuple(l.strip() for l in c.layers.split(',') if l.strip())
-                if isinstance(c.layers, str)
-                else tuple(c.layers)
-            )
-            if not c.layers:
-                raise NeuronConceptsError('layers is empty; give a layer name or leave it unset')
-        if not isinstance(c.k, numbers.Integral) or c.k < 1:
-            raise NeuronConceptsError(f'k must be a positive integer, not {c.k!r}')
-        if c.workers is not None and (not isinstance(c.workers, numbers.Integral) or c.workers < 0):
-            raise NeuronConceptsError(f'workers must be 0 or more, not {c.workers!r}')
-        check_alpha(c.alpha)
-        check_kappa(c.kappa)
-        c.amp = check_amp(c.amp)
-        if device is not None:  # the precision every stage uses, decided once: what autocasts on `device`
-            from neuron_concepts.encoders import amp_for_device
+    c = dataclasses.replace(self)
+    c.methods = tuple(parse_methods(c.methods))
+    if c.preset is not None:
+        if c.preset not in PRESETS:
+            raise NeuronConceptsError(f'unknown preset {c.preset!r}; choose one of {", ".join(PRESETS)}')
+    if c.layers is not None:
+        c.layers = (
+            tuple(l.strip() for l in c.layers.split(',') if l.strip())
+            if isinstance(c.layers, str)
+            else tuple(c.layers)
+        )
+        if not c.layers:
+            raise NeuronConceptsError('layers is empty; give a layer name or leave it unset')
+    if not isinstance(c.k, numbers.Integral) or c.k < 1:
+        raise NeuronConceptsError(f'k must be a positive integer, not {c.k!r}')
+    if c.workers is not None and (not isinstance(c.workers, numbers.Integral) or c.workers < 0):
+        raise NeuronConceptsError(f'workers must be 0 or more, not {c.workers!r}')
+    check_alpha(c.alpha)
+    check_kappa(c.kappa)
+    c.amp = check_amp(c.amp)
+    if device is not None:  # the precision every stage uses, decided once: what autocasts on `device`
+        from neuron_concepts.encoders import amp_for_device
 
-            c.amp = amp_for_device(c.amp, device)
-        if c.jpeg_roundtrip is not None and not (
-            isinstance(c.jpeg_roundtrip, numbers.Integral) and 1 <= c.jpeg_roundtrip <= 100
-        ):
+        c.amp = amp_for_device(c.amp, device)
+    if c.jpeg_roundtrip is not None and not (
+        isinstance(c.jpeg_roundtrip, numbers.Integral) and 1 <= c.jpeg_roundtrip <= 100
+    ):
+        raise NeuronConceptsError(
+            f'jpeg_roundtrip must be a JPEG quality from 1 to 100, not {c.jpeg_roundtrip!r}'
+        )
+    if c.reduce not in REDUCTIONS:
+        raise NeuronConceptsError(f'reduce must be one of {REDUCTIONS}, not {c.reduce!r}')
+    if c.tokens is not None and c.tokens not in TOKEN_REDUCTIONS:
+        raise NeuronConceptsError(f'tokens must be one of {TOKEN_REDUCTIONS}, not {c.tokens!r}')
+    if isinstance(c.cam_target, str) and c.cam_target not in ('pred', 'label'):
+        try:
+            c.cam_target = int(c.cam_target)
+        except ValueError:
             raise NeuronConceptsError(
-                f'jpeg_roundtrip must be a JPEG quality from 1 to 100, not {c.jpeg_roundtrip!r}'
-            )
-        if c.reduce not in REDUCTIONS:
-            raise NeuronConceptsError(f'reduce must be one of {REDUCTIONS}, not {c.reduce!r}')
-        if c.tokens is not None and c.tokens not in TOKEN_REDUCTIONS:
-            raise NeuronConceptsError(f'tokens must be one of {TOKEN_REDUCTIONS}, not {c.tokens!r}')
-        if isinstance(c.cam_target, str) and c.cam_target not in ('pred', 'label'):
-            try:
-                c.cam_target = int(c.cam_target)
-            except ValueError:
-                raise NeuronConceptsError(
-                    f"cam_target must be 'pred', 'label', a class index or a callable, "
-                    f"not {c.cam_target!r}"
-                ) from None
-        return c
+                f"cam_target must be 'pred', 'label', a class index or a callable, " f"not {c.cam_target!r}"
+            ) from None
+    return c
 
-    def to_dict(self) -> dict:
-        "The configuration as JSON-able values (a model object is written as its identity)."
-        from torch import nn
-        from neuron_concepts.models import TargetModel
+# %% ../nbs/06a_config.ipynb #93746bdf
+@patch
+def to_dict(self: RunConfig) -> dict:
+    "The configuration as JSON-able values (a model object is written as its identity)."
+    from torch import nn
+    from neuron_concepts.models import TargetModel
 
-        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        if isinstance(d['model'], TargetModel):
-            d['model'] = d['model'].config()
-        elif isinstance(d['model'], nn.Module):
-            d['model'] = type(d['model']).__name__
-        if callable(d['cam_target']):
-            d['cam_target'] = repr(d['cam_target'])
-        for k in ('methods', 'layers'):
-            if d[k] is not None and not isinstance(d[k], str):
-                d[k] = list(d[k])
-        return d
+    d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+    if isinstance(d['model'], TargetModel):
+        d['model'] = d['model'].config()
+    elif isinstance(d['model'], nn.Module):
+        d['model'] = type(d['model']).__name__
+    if callable(d['cam_target']):
+        d['cam_target'] = repr(d['cam_target'])
+    for k in ('methods', 'layers'):
+        if d[k] is not None and not isinstance(d[k], str):
+            d[k] = list(d[k])
+    return d
 
 # %% ../nbs/06a_config.ipynb #89ffef3b
 DEMO = dict(

@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 from tqdm.auto import tqdm
+from fastcore.basics import patch
 
 from .errors import NeuronConceptsError
 from .resources import imagenet_classes
@@ -25,7 +26,7 @@ from neuron_concepts.models import (
     autocast,
 )
 from .crop import Crops, original_crop
-from .cache import config_key, load_cached, cache_put
+from .cache import config_key, load_cached, cache_put, Sharing
 from .tokenizer import fast_tokenizer, cached_tokens
 from neuron_concepts.clip_weights import (
     DEFAULT_CLIP_TAG,
@@ -177,65 +178,67 @@ class OpenClipEncoder(ImageTextEncoder):
         with torch.inference_mode(), self._amp():
             return F.normalize(self.model.encode_image(x.to(self.device)).float(), dim=-1).cpu()
 
-    def encode_texts(
-        self,
-        texts,
-        batch_size: int = 256,
-        progress: bool = True,
-        truncate: bool = True,
-        ranks=None,  # `distributed.Ranks`: the batches dealt out to the processes, then gathered
-        share_prefix: bool = None,  # the tokens a batch's texts share at the start encoded once
-        token_cache=None,  # a folder: the texts' tokens cached there, keyed by the tokenizer
-    ):
-        "Normalised text features, one row per text; each distinct text encoded once, at its shortest length."
-        texts = list(texts)
-        uniq = list(dict.fromkeys(texts))
-        several = ranks is not None and ranks.active
+# %% ../nbs/15_encoders.ipynb #f196eeb3
+@patch
+def encode_texts(
+    self: OpenClipEncoder,
+    texts,
+    batch_size: int = 256,
+    progress: bool = True,
+    truncate: bool = True,
+    ranks=None,  # `distributed.Ranks`: the batches dealt out to the processes, then gathered
+    share_prefix: bool = None,  # the tokens a batch's texts share at the start encoded once
+    token_cache=None,  # a folder: the texts' tokens cached there, keyed by the tokenizer
+):
+    "Normalised text features, one row per text; each distinct text encoded once, at its shortest length."
+    texts = list(texts)
+    uniq = list(dict.fromkeys(texts))
+    several = ranks is not None and ranks.active
 
-        def tokenize(texts):
-            if not several:
-                return self.tokenizer(texts)
-            parts = ranks.gather(token_share(self.tokenizer, texts, ranks.rank, ranks.world))  # a share each
-            width = getattr(self.tokenizer, 'context_length', None) or max(p.shape[1] for p in parts)
-            return token_join(parts, len(texts), width)
+    def tokenize(texts):
+        if not several:
+            return self.tokenizer(texts)
+        parts = ranks.gather(token_share(self.tokenizer, texts, ranks.rank, ranks.world))  # a share each
+        width = getattr(self.tokenizer, 'context_length', None) or max(p.shape[1] for p in parts)
+        return token_join(parts, len(texts), width)
 
-        tokens = cached_tokens(self.tokenizer, uniq, token_cache, tokenize, ranks.first if several else None)
-        short = truncate and is_causal(self.model)
-        share = self.share_prefix if share_prefix is None else share_prefix
-        encode = encode_tokens_shared if short and share and plain_blocks(self.model) else encode_tokens
-        eot = getattr(self.tokenizer, 'eot_token_id', None)
-        lens = text_lengths(self.model, tokens, eot) if short else np.full(len(uniq), tokens.shape[1])
-        order = np.argsort(lens, kind='stable')
-        feats = torch.empty(len(uniq), 0)
-        bar = dict(desc=f'text features ({self.name})', disable=not progress, leave=False)
-        done = []  # several processes: (rows, features) of this one's batches, gathered below
+    tokens = cached_tokens(self.tokenizer, uniq, token_cache, tokenize, ranks.first if several else None)
+    short = truncate and is_causal(self.model)
+    share = self.share_prefix if share_prefix is None else share_prefix
+    encode = encode_tokens_shared if short and share and plain_blocks(self.model) else encode_tokens
+    eot = getattr(self.tokenizer, 'eot_token_id', None)
+    lens = text_lengths(self.model, tokens, eot) if short else np.full(len(uniq), tokens.shape[1])
+    order = np.argsort(lens, kind='stable')
+    feats = torch.empty(len(uniq), 0)
+    bar = dict(desc=f'text features ({self.name})', disable=not progress, leave=False)
+    done = []  # several processes: (rows, features) of this one's batches, gathered below
 
-        def put(sel, f):
-            nonlocal feats
-            if feats.shape[1] == 0:
-                feats = torch.empty(len(uniq), f.shape[1])
-            feats[torch.as_tensor(sel)] = f
+    def put(sel, f):
+        nonlocal feats
+        if feats.shape[1] == 0:
+            feats = torch.empty(len(uniq), f.shape[1])
+        feats[torch.as_tensor(sel)] = f
 
-        with torch.inference_mode(), self._amp():
-            for j in tqdm(range(0, len(uniq), batch_size), **bar):
-                if ranks is not None and not ranks.owns(j // batch_size):
-                    continue  # another process's batch (the same batches as one process)
-                sel = order[j : j + batch_size]
-                tok = tokens[torch.as_tensor(sel)].to(self.device)
-                if short:
-                    f = encode(self.model, tok[:, : int(lens[sel].max())])
-                else:
-                    f = self.model.encode_text(tok)
-                f = F.normalize(f.float(), dim=-1).cpu()
-                if several:
-                    done.append((sel, f))
-                else:
-                    put(sel, f)
-        if several:
-            for sel, f in (x for got in ranks.gather(done) for x in got):
+    with torch.inference_mode(), self._amp():
+        for j in tqdm(range(0, len(uniq), batch_size), **bar):
+            if ranks is not None and not ranks.owns(j // batch_size):
+                continue  # another process's batch (the same batches as one process)
+            sel = order[j : j + batch_size]
+            tok = tokens[torch.as_tensor(sel)].to(self.device)
+            if short:
+                f = encode(self.model, tok[:, : int(lens[sel].max())])
+            else:
+                f = self.model.encode_text(tok)
+            f = F.normalize(f.float(), dim=-1).cpu()
+            if several:
+                done.append((sel, f))
+            else:
                 put(sel, f)
-        pos = {t: i for i, t in enumerate(uniq)}
-        return feats[torch.as_tensor([pos[t] for t in texts], dtype=torch.long)]
+    if several:
+        for sel, f in (x for got in ranks.gather(done) for x in got):
+            put(sel, f)
+    pos = {t: i for i, t in enumerate(uniq)}
+    return feats[torch.as_tensor([pos[t] for t in texts], dtype=torch.long)]
 
 # %% ../nbs/15_encoders.ipynb #e874ffe0
 def check_jpeg_quality(quality) -> int | None:
@@ -330,10 +333,8 @@ def concept_features(
     )
     path = Path(cache_dir) / f'text-{config_key(cfg)}.pt' if cache_dir is not None else None
     hit = load_cached(path, cfg) if path is not None else None
-    if ranks is not None and ranks.active:  # what any process has cached is everyone's
-        mine, hit = hit, ranks.first(hit)
-        if mine is None and hit is not None and path is not None:
-            cache_put(path, cfg, hit)
+    keep = (lambda got: cache_put(path, cfg, got)) if path is not None else (lambda got: None)
+    hit = Sharing(ranks).anyones(hit, keep)  # what any process has cached is everyone's
     if hit is not None:
         log.info('text features read from cache %s', path.name)
         return hit['concepts'], hit['base'], True

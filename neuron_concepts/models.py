@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 from torchvision.transforms import InterpolationMode
+from fastcore.basics import patch
 
 from .errors import NeuronConceptsError
 from neuron_concepts.architectures import (
@@ -121,7 +122,6 @@ def graph_cut(
 # %% ../nbs/13_models.ipynb #f3f19a17
 INTERPOLATIONS = tuple(m.value for m in InterpolationMode)
 
-
 @dataclass
 class TargetModel:
     "A model to explain: its preprocessing, Grad-CAM and final layers (either may be None), output layout."
@@ -189,51 +189,11 @@ class TargetModel:
         head = get_layer(self.model, self.final_layer) if self.final_layer else None
         return head.out_features if isinstance(head, nn.Linear) else None
 
-    def digest(self, refresh: bool = False) -> str:
-        "`state_digest` of the model, computed once (`refresh=True` after changing the weights in place)."
-        if self._digest is None or refresh:
-            self._digest = state_digest(self.model)
-        return self._digest
-
-    def config(self) -> dict:
-        "What identifies this model in a cache key (layout facts only where they are not the default)."
-        cfg = dict(  # a model known by its digest is keyed by what it is, not by how it was named
-            model=self.name if self.weights is not None else 'nn.Module',
-            weights=self.weights if self.weights is not None else self.digest(),
-            mean=list(self.mean),
-            std=list(self.std),
-            resize=self.resize,
-            crop=self.crop,
-        )
-        if self.interpolation != 'bilinear':
-            cfg['interpolation'] = self.interpolation
-        if self.input_size is not None:
-            cfg['input_size'] = self.input_size
-        if self.input_multiple:
-            cfg['input_multiple'] = self.input_multiple
-        if self.class_tokens:
-            cfg['class_tokens'] = self.class_tokens
-        return cfg
-
     def normalize(self, x: torch.Tensor) -> torch.Tensor:
         "Normalise a batch of [0, 1] images (B, 3, H, W) for this model."
         m = torch.tensor(self.mean, device=x.device, dtype=x.dtype).view(1, 3, 1, 1)
         s = torch.tensor(self.std, device=x.device, dtype=x.dtype).view(1, 3, 1, 1)
         return (x - m) / s
-
-    def is_nhwc(self, layer: str) -> bool:
-        "Whether `layer`'s 4-D output is channels-last (B, H, W, C)."
-        if not any(layer == p or layer.startswith(p + '.') for p in self.nhwc_layers):
-            return False
-        return not isinstance(get_layer(self.model, layer), nn.Conv2d)  # Swin's patch-embedding conv is NCHW
-
-    def layout(self, layer: str) -> LayerLayout:
-        "How `layer`'s outputs are laid out: channels-last maps, class tokens, the patch size."
-        return LayerLayout(self.is_nhwc(layer), self.class_tokens, patch_size_of(self.model))
-
-    def cam_reshape_for(self, layer: str):
-        "Grad-CAM reshape transform for `layer`: the user's, else its layout's (`LayerLayout.cam_reshape`)."
-        return self.cam_reshape if self.cam_reshape is not None else self.layout(layer).cam_reshape()
 
     def __repr__(self):
         w = self.weights or self._digest or '<state digest>'
@@ -241,6 +201,56 @@ class TargetModel:
             f'TargetModel({self.name}, weights={w}, cam_layer={self.cam_layer!r}, '
             f'final_layer={self.final_layer!r}, device={self.device})'
         )
+
+# %% ../nbs/13_models.ipynb #1c11f235
+@patch
+def digest(self: TargetModel, refresh: bool = False) -> str:
+    "`state_digest` of the model, computed once (`refresh=True` after changing the weights in place)."
+    if self._digest is None or refresh:
+        self._digest = state_digest(self.model)
+    return self._digest
+
+
+@patch
+def config(self: TargetModel) -> dict:
+    "What identifies this model in a cache key (layout facts only where they are not the default)."
+    cfg = dict(  # a model known by its digest is keyed by what it is, not by how it was named
+        model=self.name if self.weights is not None else 'nn.Module',
+        weights=self.weights if self.weights is not None else self.digest(),
+        mean=list(self.mean),
+        std=list(self.std),
+        resize=self.resize,
+        crop=self.crop,
+    )
+    if self.interpolation != 'bilinear':
+        cfg['interpolation'] = self.interpolation
+    if self.input_size is not None:
+        cfg['input_size'] = self.input_size
+    if self.input_multiple:
+        cfg['input_multiple'] = self.input_multiple
+    if self.class_tokens:
+        cfg['class_tokens'] = self.class_tokens
+    return cfg
+
+# %% ../nbs/13_models.ipynb #392e3306
+@patch
+def is_nhwc(self: TargetModel, layer: str) -> bool:
+    "Whether `layer`'s 4-D output is channels-last (B, H, W, C)."
+    if not any(layer == p or layer.startswith(p + '.') for p in self.nhwc_layers):
+        return False
+    return not isinstance(get_layer(self.model, layer), nn.Conv2d)  # Swin's patch-embedding conv is NCHW
+
+
+@patch
+def layout(self: TargetModel, layer: str) -> LayerLayout:
+    "How `layer`'s outputs are laid out: channels-last maps, class tokens, the patch size."
+    return LayerLayout(self.is_nhwc(layer), self.class_tokens, patch_size_of(self.model))
+
+
+@patch
+def cam_reshape_for(self: TargetModel, layer: str):
+    "Grad-CAM reshape transform for `layer`: the user's, else its layout's (`LayerLayout.cam_reshape`)."
+    return self.cam_reshape if self.cam_reshape is not None else self.layout(layer).cam_reshape()
 
 # %% ../nbs/13_models.ipynb #bf5da0ff
 def _shape(out) -> str:

@@ -97,3 +97,47 @@ def chrome(paths, size='1280,900'):
     d = webdriver.Chrome(service=Service(paths[1]), options=opts)
     d.set_page_load_timeout(120)
     return d
+
+
+# The order the tests start in. pytest-xdist hands each worker a block of tests in collection order, then tops
+# the blocks up from the front of what is left, so the long tests go first and the short ones fill the end.
+# The first worker's block starts with the README's demo, which computes the demo's stages into the shared
+# cache; the lessons after it in that block reuse them. The second worker's block holds long tests that do
+# not need the demo, so that the demo's lessons it takes next find the stages already there.
+FIRST = (
+    # the first worker's block (11 tests): the demo, then lessons that reuse its stages
+    'test_cli.py::test_demo_command',
+    'test_notebook[04_eval]',
+    'test_notebook[05_ablation]',
+    'test_notebook[05b_why]',
+    'test_report_browser.py::test_demo_report_in_chromium',
+    'test_notebook[06_pipeline]',
+    'test_notebook[03_scoring]',
+    'test_notebook[07_cli]',
+    'test_notebook[06a_config]',
+    'test_notebook[index]',
+    'test_notebook[08_lessons]',
+    # the second worker's block (11 tests): long tests that do not need the demo's stages
+    'test_kill_resume.py::test_kill_and_resume',
+    'test_distributed.py::test_kill_one_process_then_resume',
+    'test_distributed.py::test_two_processes_write_the_files_of_one',
+    'test_distributed.py::test_a_cache_per_process',
+    'test_distributed.py::test_a_process_error_is_one_line',
+    'test_notebook[01_activations]',
+    'test_readme.py::test_readme_python_example',
+    'test_notebook[30_security]',
+    'test_notebook[25_tokenizer]',
+    'test_notebook[04b_faithfulness]',  # last: its Grad-CAM crops of the bundled images are the demo's
+    # then, from the front of what is left: the other long ones, the demo's stages ready by now
+    'test_notebook[02_similarity]',
+    'test_ui_explorer.py::test_explorer_in_jupyterlab',
+)
+
+
+def _start_rank(item) -> int:
+    "Where `item` starts: its place in FIRST, else after all of them (in collection order: the sort is stable)."
+    return next((i for i, name in enumerate(FIRST) if name in item.nodeid), len(FIRST))
+
+
+def pytest_collection_modifyitems(session, config, items):
+    items.sort(key=_start_rank)

@@ -2,7 +2,7 @@
 
 `tests/data/tiny-run/` holds concepts.csv, examples.csv and crops.csv of the run below, written by the
 pipeline before its stages were rebuilt. The same run now must give the same units, ranks, concepts, images
-and crop boxes, and the same scores and activations to float rounding."""
+and crop boxes, and the same scores and activations to float32 rounding (six digits)."""
 import csv, os, subprocess, sys
 from pathlib import Path
 
@@ -43,5 +43,9 @@ def test_tiny_multilayer_run_writes_what_it_wrote(tmp_path):
         got, want = rows(out / name), rows(DATA / name)
         assert got[0] == want[0] and len(got) == len(want), name
         assert [g[:-1] for g in got[1:]] == [w[:-1] for w in want[1:]], name
-        diff = np.abs(np.array([float(g[-1]) for g in got[1:]]) - np.array([float(w[-1]) for w in want[1:]]))
-        assert diff.max() <= 2e-6, (name, diff.max())
+        g, w = np.array([float(g[-1]) for g in got[1:]]), np.array([float(w[-1]) for w in want[1:]])
+        # float32 rounding, which differs between CPUs (their vectorised exp and log): 1e-6 of the value, and
+        # for (soft-)WPMI 1e-4: its score is a difference of sums of 100 float32 logs near -70 each
+        pmi = np.array([r[0] in ('soft-wpmi', 'wpmi') for r in want[1:]]) if name == 'concepts.csv' else False
+        tol = np.where(pmi, 1e-4, 2e-6 + 1e-6 * np.abs(w))
+        assert (np.abs(g - w) <= tol).all(), (name, np.abs(g - w).max())

@@ -88,9 +88,12 @@ def _wpmi_core(acts, img, text, top_k, a, lam, min_prob, ramp, chunk, device, in
     for j in range(0, C, step):
         P = torch.exp(a * cosines(V, text[j : j + step].to(dev)).to(lse.dtype) - lse[:, None])
         acc = torch.zeros(U, P.shape[1], dtype=torch.float64, device=dev)
-        for i in range(k):
-            X = P[rows[:, i]]  # the terms in P's precision (float32, as CLIP-Dissect), summed in float64
-            acc += torch.log((X if w is None else 1 + w[i] * (X - 1)) + min_prob)
+        X = torch.empty(U, P.shape[1], dtype=P.dtype, device=dev)  # one buffer: the loop allocates nothing
+        for i in range(k):  # the terms in P's precision (float32, as CLIP-Dissect), summed in float64
+            torch.index_select(P, 0, rows[:, i], out=X)
+            if w is not None:
+                X.sub_(1).mul_(w[i]).add_(1)  # 1 + w_i (X - 1), the same operations in the same order
+            acc.add_(X.add_(min_prob).log_())
         logp[:, j : j + step] = acc.cpu()
     log_pc = torch.logsumexp(logp, dim=0, keepdim=True) - math.log(U)
     return logp - lam * log_pc

@@ -15,7 +15,7 @@ from .errors import NeuronConceptsError
 from .scoring import METHODS, select_concepts
 from .pipeline import RunResult, RunConfig, run, demo_config
 from .eval import evaluate_concepts, sentence_embedder, default_embedders, TextEmbedder
-from .eval import METRIC_NAMES, slot_label
+from .eval import METRIC_NAMES, mean_stderr, slot_label
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def sweep(
     methods=None,
     progress: bool = False,
 ) -> pd.DataFrame:
-    "Metrics of each method as `param` takes each of `values`; one row per (value, method)."
+    "Each method's metrics and standard errors as `param` takes each of `values`; a row per (value, method)."
     methods = list(methods or res.selections)
     cos = slot_label('mpnet_cos', embed.name)  # 'mpnet cos' only when `embed` is mpnet
     rows = []
@@ -106,7 +106,11 @@ def sweep(
                     'hit rate': met[m]['hit_rate']['mean'],
                     'F1': met[m]['f1']['mean'],
                     cos: met[m]['mpnet_cos']['mean'],
-                    'concepts per unit': float(np.mean([len(s) for s in sels[m]])),
+                    'concepts per unit': mean_stderr([len(s) for s in sels[m]])[0] / 100,
+                    'hit rate stderr': met[m]['hit_rate']['stderr'],
+                    'F1 stderr': met[m]['f1']['stderr'],
+                    f'{cos} stderr': met[m]['mpnet_cos']['stderr'],
+                    'concepts per unit stderr': mean_stderr([len(s) for s in sels[m]])[1] / 100,
                 }
             )
     return pd.DataFrame(rows)

@@ -169,7 +169,7 @@ def _layer_names(target: TargetModel, layers=None) -> list:
         raise NeuronConceptsError(f'{target.name} has no final layer: name the layers to record')
     return [layers] if isinstance(layers, str) else list(layers)
 
-# %% ../nbs/01_activations.ipynb #1d6ae9bd
+
 def _record_batches(target, layers, reduce, tokens, batches, n, valid, failed, amp, bar) -> dict:
     "Run `batches` of (indices, [0, 1] images, unreadable) through the model: an (n, units) tensor per layer."
     dev, store = target.device, {}
@@ -196,7 +196,7 @@ def _record_batches(target, layers, reduce, tokens, batches, n, valid, failed, a
             bar.update(len(idx) + len(bad))
     return store
 
-# %% ../nbs/01_activations.ipynb #57ffb1d1
+
 def _layer_activations(store, crops, target, reduce, tokens, amp, valid, failed) -> dict:
     "One `Activations` per recorded layer, each with the configuration that made it."
     if not store:

@@ -36,20 +36,20 @@ def resized_size(w: int, h: int, short: int = RESIZE) -> tuple:
         return short, int(short * h / w)
     return int(short * w / h), short
 
-# %% ../nbs/00_crop.ipynb #a15207d8
+
 def center_box(W: int, H: int, size: int = CROP) -> tuple:
     "The centred `size` box (left, top, right, bottom) in a W x H image, rounded as `CenterCrop` does."
     left, top = int(round((W - size) / 2.0)), int(round((H - size) / 2.0))
     return left, top, left + size, top + size
 
-# %% ../nbs/00_crop.ipynb #ef0b6fba
+
 def peak_box(x: int, y: int, W: int, H: int, size: int = CROP) -> tuple:
     "The `size` box centred on pixel (x, y) and shifted to lie inside the W x H image."
     left = min(max(x - size // 2, 0), W - size)
     top = min(max(y - size // 2, 0), H - size)
     return left, top, left + size, top + size
 
-# %% ../nbs/00_crop.ipynb #5bb73557
+
 def scale_box(box, W: int, H: int, w: int, h: int) -> tuple:
     "Map a box from the W x H resized image back to the w x h original (floats)."
     sx, sy = w / W, h / H
@@ -83,7 +83,7 @@ def crop_pixels(
         return TF.resize(im, short, interpolation=InterpolationMode(interpolation)).crop(tuple(box))
     return im.resize((size, size), _PIL_FILTERS[interpolation], box=scale_box(box, W, H, w, h))
 
-# %% ../nbs/00_crop.ipynb #fb1d61b9
+
 def original_crop(
     im: Image.Image,  # an RGB image
     box,  # (left, top, right, bottom) in the resized image
@@ -189,7 +189,7 @@ def _shape_batches(shapes, batch_size: int):
         out += [idx[j : j + batch_size] for j in range(0, len(idx), batch_size)]
     return out
 
-# %% ../nbs/00_crop.ipynb #a8f4282a
+
 def cam_input_size(
     W: int,  # width of the resized image
     H: int,  # height of the resized image
@@ -220,7 +220,7 @@ def _cam_image(im: Image.Image, target: TargetModel, W: int, H: int, size: tuple
         return TF.to_tensor(im.resize(tuple(size), _PIL_FILTERS[target.interpolation]))
     return TF.to_tensor(TF.resize(im, target.resize, interpolation=InterpolationMode(target.interpolation)))
 
-# %% ../nbs/00_crop.ipynb #a8e40230
+
 def _gradcam(target: TargetModel, cam_layer: str = None):
     "(layer name, reshape transform, pytorch-grad-cam `GradCAM` on the layer); a clear error without a layer."
     from pytorch_grad_cam import GradCAM

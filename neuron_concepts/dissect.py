@@ -11,14 +11,12 @@ import torch
 
 from .errors import NeuronConceptsError
 from .similarity import cosine
-from .activations import TopK
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
 __all__ = ['log', 'DISSECT_DEFAULTS', 'DISSECT_SIMS', 'concept_chunk', 'cosines', 'concept_logsumexp', 'top_images', 'soft_wpmi',
-           'wpmi', 'rank_reorder', 'cos_similarity', 'cos_similarity_cubed', 'dissect_scores', 'stream_tops',
-           'dissect_scores_chunked', 'argmax_concepts']
+           'wpmi', 'rank_reorder', 'cos_similarity', 'cos_similarity_cubed', 'dissect_scores', 'argmax_concepts']
 
 # %% ../nbs/03b_dissect.ipynb #5d052a0e
 DISSECT_DEFAULTS = {  # from CLIP-Dissect's similarity.py, function signatures
@@ -111,9 +109,10 @@ def soft_wpmi(
     p_end: float = 0.97,  # ... falling linearly towards this one
     chunk: int = 2048,  # concepts per chunk
     device=None,  # where to compute (default: CPU)
+    inds=None,  # (U, k) top images, best first, if already found (`dissect_stream`)
 ) -> torch.Tensor:
     "CLIP-Dissect's soft-WPMI (U, C): sum_i log(1 + p_i (P[e_i, c] - 1) + eps) - lam log p(c)."
-    return _wpmi_core(acts, img, text, top_k, a, lam, min_prob, (p_start, p_end), chunk, device)
+    return _wpmi_core(acts, img, text, top_k, a, lam, min_prob, (p_start, p_end), chunk, device, inds)
 
 # %% ../nbs/03b_dissect.ipynb #6b3d99b6
 def wpmi(
@@ -126,9 +125,10 @@ def wpmi(
     min_prob: float = 1e-7,  # added inside the log
     chunk: int = 2048,  # concepts per chunk
     device=None,  # where to compute (default: CPU)
+    inds=None,  # (U, k) top images, best first, if already found (`dissect_stream`)
 ) -> torch.Tensor:
     "CLIP-Dissect's WPMI (U, C): sum_i log(P[e_i, c] + eps) - lam log p(c), every top image counted fully."
-    return _wpmi_core(acts, img, text, top_k, a, lam, min_prob, None, chunk, device)
+    return _wpmi_core(acts, img, text, top_k, a, lam, min_prob, None, chunk, device, inds)
 
 # %% ../nbs/03b_dissect.ipynb #e2b37a77
 def rank_reorder(
@@ -252,107 +252,6 @@ def dissect_scores(
     S = DISSECT_SIMS[sim](acts, img, text, chunk=chunk, device=device)
     return S if units is None else S[torch.as_tensor(np.asarray(units), dtype=torch.long)]
 
-# %% ../nbs/03b_dissect.ipynb #8bc85ca3
-def stream_tops(
-    acts,  # `ChunkedActivations` or `Activations`: `valid` (N,) and `chunks()` of (lo, hi, values)
-    k: int,  # images per unit
-) -> tuple:
-    "`top_images` of the readable rows, chunk by chunk: (indices (U, k'), values, rows, finite in unit 0)."
-    best, n_fin = TopK(k), 0
-    for lo, hi, v in acts.chunks():
-        v = torch.as_tensor(v)[torch.as_tensor(np.asarray(acts.valid[lo:hi], bool))]
-        n_fin += int(torch.isfinite(v[:, 0]).sum())
-        best.update(torch.nan_to_num(v, nan=float('-inf')))  # readable rows numbered from 0, in order
-    return best.idx, best.val, best.seen, n_fin
-
-# %% ../nbs/03b_dissect.ipynb #c9d83e0e
-def _cos_cubed_stream(acts, img, text, min_norm: float = 1e-3, chunk: int = 2048, device=None):
-    "`cos_similarity_cubed` over the readable rows of chunked activations: two passes, sums in float64."
-    dev = torch.device(device or 'cpu')
-    ok = lambda lo, hi: torch.as_tensor(np.asarray(acts.valid[lo:hi], bool))
-    s, n, dt = None, 0, torch.float32
-    for lo, hi, v in acts.chunks():  # pass 1: each unit's mean over the readable images
-        v = torch.as_tensor(v)[ok(lo, hi)].to(dev)
-        dt = torch.float64 if v.dtype == torch.float64 else torch.float32
-        s = v.double().sum(0) if s is None else s + v.double().sum(0)
-        n += len(v)
-    mean = (s / n).to(dt)
-    V, C = img.to(dev), text.shape[0]
-    step = concept_chunk(V.shape[0], chunk)
-    cmean, cnorm = [], []  # each concept's cosine column: its mean, and the norm of the centred cube
-    for j in range(0, C, step):
-        cs = cosines(V, text[j : j + step].to(dev)).to(dt)
-        m = cs.mean(0, keepdim=True)
-        cmean.append(m)
-        cnorm.append(((cs - m) ** 3).norm(p=2, dim=0, keepdim=True).clamp(min=min_norm))
-    G, sq, r = torch.zeros(len(mean), C, dtype=torch.float64, device=dev), 0, 0
-    # pass 2: sums of the cubed products, and of the cubed activations squared
-    for lo, hi, v in acts.chunks():
-        a = (torch.as_tensor(v)[ok(lo, hi)].to(dev).to(dt) - mean) ** 3
-        sq = sq + (a.double() ** 2).sum(0)
-        for jj, j in enumerate(range(0, C, step)):
-            cs = cosines(V[r : r + len(a)], text[j : j + step].to(dev)).to(dt)
-            G[:, j : j + step] += a.double().T @ (((cs - cmean[jj]) ** 3) / cnorm[jj]).double()
-        r += len(a)
-    return (G / sq.sqrt().clamp(min=min_norm)[:, None]).cpu()
-
-# %% ../nbs/03b_dissect.ipynb #ca945d5b
-def _cos_stream(acts, img, text, chunk: int = 2048, device=None):
-    "`cos_similarity` over the readable rows of chunked activations: one pass, sums in float64."
-    dev = torch.device(device or 'cpu')
-    ok = lambda lo, hi: torch.as_tensor(np.asarray(acts.valid[lo:hi], bool))
-    V, C = img.to(dev), text.shape[0]
-    step = concept_chunk(V.shape[0], chunk)
-    G, sq, cq, r = None, 0, torch.zeros(C, dtype=torch.float64, device=dev), 0
-    for lo, hi, v in acts.chunks():  # sums of the products, of the activations and of the cosines squared
-        a = torch.as_tensor(v)[ok(lo, hi)].to(dev)
-        dt = torch.float64 if a.dtype == torch.float64 else torch.float32
-        G = torch.zeros(a.shape[1], C, dtype=torch.float64, device=dev) if G is None else G
-        sq = sq + (a.double() ** 2).sum(0)
-        for j in range(0, C, step):
-            cs = cosines(V[r : r + len(a)], text[j : j + step].to(dev)).to(dt).double()
-            G[:, j : j + step] += a.double().T @ cs
-            cq[j : j + step] += (cs**2).sum(0)
-        r += len(a)
-    return (G / sq.sqrt()[:, None] / cq.sqrt()[None]).cpu()
-
-# %% ../nbs/03b_dissect.ipynb #aaf88fc5
-def dissect_scores_chunked(
-    sim: str,  # soft_wpmi, wpmi, rank_reorder, cos_similarity or cos_cubed
-    acts,  # `ChunkedActivations` (or `Activations`) of all units of the layer, unreadable rows included
-    img: torch.Tensor,  # (N_readable, d) image features of the readable images, in probe order
-    text: torch.Tensor,  # (C, d) concept text features
-    units=None,  # the rows to return (default: all)
-    chunk: int = 2048,  # concepts per chunk
-    device=None,
-) -> torch.Tensor:
-    "`dissect_scores` reading the activations chunk by chunk: never all N x U of them in memory at once."
-    if sim not in DISSECT_SIMS:
-        raise NeuronConceptsError(f'unknown similarity {sim!r}; choose from {", ".join(DISSECT_SIMS)}')
-    n = int(np.asarray(acts.valid).sum())
-    if n != len(img):
-        raise NeuronConceptsError(f'{n} readable rows of activations but {len(img)} image features')
-    if n < 1:
-        raise NeuronConceptsError('the probe set has no readable image: nothing to compare concepts with')
-    if sim in ('soft_wpmi', 'wpmi'):
-        kw = DISSECT_DEFAULTS[sim]
-        idx, _, _, fin = stream_tops(acts, min(kw['top_k'], n))
-        ramp = (kw['p_start'], kw['p_end']) if sim == 'soft_wpmi' else None
-        inds = idx[:, : min(kw['top_k'], fin)]  # the top_k of `top_images` (k = readable images of unit 0)
-        core = (kw['top_k'], kw['a'], kw['lam'], kw['min_prob'], ramp, chunk, device)
-        S = _wpmi_core(None, img, text, *core, inds=inds)
-    elif sim == 'rank_reorder':
-        k = max(2, int(n * DISSECT_DEFAULTS[sim]['top_fraction']))
-        if k > n:
-            raise NeuronConceptsError(f'rank_reorder needs at least 2 probe images, not {n}')
-        idx, val, _, _ = stream_tops(acts, k)
-        S = rank_reorder(None, img, text, chunk=chunk, device=device, tops=(idx, val))
-    elif sim == 'cos_similarity':
-        S = _cos_stream(acts, img, text, chunk=chunk, device=device)
-    else:
-        S = _cos_cubed_stream(acts, img, text, chunk=chunk, device=device)
-    return S if units is None else S[torch.as_tensor(np.asarray(units), dtype=torch.long)]
-
 # %% ../nbs/03b_dissect.ipynb #9dbed338
 def argmax_concepts(S: torch.Tensor) -> list:
     "Per row of S, CLIP-Dissect's one description: [(argmax concept, score)], NaN skipped; [] if all NaN."
@@ -365,3 +264,11 @@ def argmax_concepts(S: torch.Tensor) -> list:
         j = int(torch.where(ok, row, torch.tensor(float('-inf'), dtype=row.dtype)).argmax())
         out.append([(j, float(row[j]))])
     return out
+
+# %% ../nbs/03b_dissect.ipynb #a177beea
+def __getattr__(name):  # the streamed scores moved to `dissect_stream`; their old import path still works
+    if name in ('dissect_scores_chunked', 'stream_tops'):
+        from neuron_concepts import dissect_stream
+
+        return getattr(dissect_stream, name)
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

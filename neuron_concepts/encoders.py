@@ -47,7 +47,8 @@ log = logging.getLogger(__name__)
 # %% auto #0
 __all__ = ['log', 'TEMPLATE', 'BASE_TEMPLATE', 'ENCODERS', 'ImageTextEncoder', 'token_share', 'token_join', 'OpenClipEncoder',
            'check_jpeg_quality', 'jpeg_reencode', 'encoder_view', 'encode_images', 'concept_features', 'amp_for_device',
-           'open_clip_spec', 'load_encoder']
+           'open_clip_spec', 'load_encoder', 'TextEmbedder', 'clip_text_embedder', 'sentence_embedder',
+           'default_embedders']
 
 # %% ../nbs/15_encoders.ipynb #7838cc8f
 class ImageTextEncoder:
@@ -418,3 +419,77 @@ def load_encoder(
         return enc
     arch, w = open_clip_spec(name, weights)
     return OpenClipEncoder.from_pretrained(arch, w, device=device, seed=seed, quick_gelu=quick_gelu, amp=amp)
+
+# %% ../nbs/15_encoders.ipynb #c1e78676
+class TextEmbedder:
+    "Normalised text features from a named encoder, each distinct word encoded once."
+
+    def __init__(self, name: str, fn):
+        self.name, self.fn, self.memo = name, fn, {}
+
+    def add(self, words):
+        "Encode the words not seen yet, all in one call of the encoder."
+        new = [w for w in dict.fromkeys(words) if w not in self.memo]
+        if new:
+            for w, f in zip(new, self.fn(new)):
+                self.memo[w] = f
+
+    def __call__(self, words) -> torch.Tensor:
+        self.add(words)
+        return torch.stack([self.memo[w] for w in words])
+
+    def __repr__(self):
+        return f'TextEmbedder({self.name})'
+
+# %% ../nbs/15_encoders.ipynb #4991fd74
+def clip_text_embedder(name: str = 'ViT-B-16', weights: str = 'openai', device=None) -> TextEmbedder:
+    "CLIP text embeddings of raw words (the paper's CLIP cos: ViT-B/16, OpenAI weights)."
+    enc = OpenClipEncoder.from_pretrained(name, weights, device=device)
+    return TextEmbedder(f'CLIP {name} ({weights})', lambda ws: enc.encode_texts(ws, progress=False))
+
+# %% ../nbs/15_encoders.ipynb #40dd5af3
+def sentence_embedder(
+    name: str = 'all-mpnet-base-v2',  # all-mpnet-base-v2, all-MiniLM-L6-v2 or a hub name
+    device=None,
+    cache_dir=None,  # where mpnet is assembled (default: the cache folder)
+) -> TextEmbedder:
+    "Sentence-transformers embeddings: all-mpnet-base-v2 (its PyPI parts if installed, else the hub), MiniLM."
+    from neuron_concepts.conse import load_minilm, MiniLMText
+    from neuron_concepts.mpnet import MPNET_NAME, MPNET_INSTALL, mpnet_available, load_mpnet
+
+    if name == 'all-MiniLM-L6-v2':
+        st = load_minilm(device)
+    elif name == MPNET_NAME and mpnet_available():
+        st = load_mpnet(device, cache_dir)
+    else:
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            st = SentenceTransformer(name, device=str(device or 'cpu'))
+        except Exception as e:
+            hint = f'for {MPNET_NAME} offline: {MPNET_INSTALL}; ' if name == MPNET_NAME else ''
+            raise NeuronConceptsError(
+                f'cannot load sentence encoder {name!r} ({type(e).__name__}: {e}); '
+                f'{hint}or use --mpnet all-MiniLM-L6-v2 (the numbers are then labelled '
+                'MiniLM, not mpnet)'
+            ) from None
+    return TextEmbedder(name, MiniLMText(st, name))
+
+# %% ../nbs/15_encoders.ipynb #d9299292
+def default_embedders(encoder_is_clip: bool, device=None, cache_dir=None) -> tuple:
+    "(CLIP slot, mpnet slot): CLIP ViT-B/16 after a CLIP run, else MiniLM; mpnet if installed, else MiniLM"
+    from neuron_concepts.mpnet import MPNET_NAME, MPNET_INSTALL, mpnet_available
+
+    minilm = None
+    if mpnet_available():
+        mp = sentence_embedder(MPNET_NAME, device, cache_dir)
+    else:
+        log.info(
+            '%s is not installed (%s): the mpnet column uses all-MiniLM-L6-v2 and says so',
+            MPNET_NAME,
+            MPNET_INSTALL,
+        )
+        mp = minilm = sentence_embedder('all-MiniLM-L6-v2', device)
+    if encoder_is_clip:
+        return clip_text_embedder(device=device), mp
+    return minilm or sentence_embedder('all-MiniLM-L6-v2', device), mp

@@ -342,16 +342,19 @@ class Prediction:
             )
         return '\n'.join(lines + [f'NOTE: {x}' for x in notes])
 
-    def figure(self, figsize=(9, 4.6)):
-        "The image, and WWW's overlay of the units' maps in their colours with a legend of their concepts."
+    def figure(self, figsize=None):
+        "The image, a panel per unit with its map over the image, and WWW's overlay of them all in colour."
         import matplotlib.pyplot as plt
         from matplotlib.patches import Patch
 
         img = np.asarray(self.image, dtype=np.float32) / 255
-        fig, (a0, a1) = plt.subplots(1, 2, figsize=figsize)
-        a0.imshow(img)
-        a0.set_title(f'{self.name} ({self.prob:.2f})', fontsize=10)
-        a1.imshow(img * 0.6 + 0.4 * img.mean(2, keepdims=True))  # a paler copy under the colours
+        pale = img * 0.6 + 0.4 * img.mean(2, keepdims=True)  # a paler copy under the colours
+        n = len(self.units)
+        fig, axs = plt.subplots(1, n + 2, figsize=figsize or (2.6 * (n + 2), 3.4), squeeze=False)
+        axs = axs[0]
+        axs[0].imshow(img)
+        axs[0].set_title(f'{self.name} ({self.prob:.2f})', fontsize=9)
+        axs[-1].imshow(pale)
         handles = []
         for i, (u, m) in enumerate(zip(self.units, self.maps)):
             rgb = np.array(WHERE_COLOURS[i % len(WHERE_COLOURS)]) / 255
@@ -359,12 +362,17 @@ class Prediction:
             rgba = np.zeros(m.shape + (4,))
             rgba[..., :3] = rgb
             rgba[..., 3] = 0.85 * (m / top if top > 0 else m)
-            a1.imshow(rgba)
             words = ', '.join(c for c, _ in u['concepts'][:2]) or 'no concept'
+            axs[i + 1].imshow(pale)
+            axs[i + 1].imshow(rgba)
+            axs[i + 1].set_title(f'unit {u["unit"]}: {words}', fontsize=8, color=rgb * 0.8)
+            axs[-1].imshow(rgba)
             handles.append(Patch(color=rgb, label=f'unit {u["unit"]}: {words}'))
-        a1.set_title(f'where ({self.layer})', fontsize=10)
-        a1.legend(handles=handles, loc='upper center', bbox_to_anchor=(0.5, -0.02), fontsize=8, frameon=False)
-        for a in (a0, a1):
+        axs[-1].set_title(f'where, all together ({self.layer})', fontsize=9)
+        axs[-1].legend(
+            handles=handles, loc='upper center', bbox_to_anchor=(0.5, -0.02), fontsize=7, frameon=False
+        )
+        for a in axs:
             a.axis('off')
         fig.tight_layout()
         return fig

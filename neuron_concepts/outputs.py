@@ -14,8 +14,8 @@ from .scoring import METHODS
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'FORMULA_STARTS', 'escape_cell', 'unescape_cell', 'read_table', 'write_files', 'run_tables', 'run_metadata',
-           'write_outputs', 'summarize']
+__all__ = ['log', 'FORMULA_STARTS', 'METRIC_NAMES', 'escape_cell', 'unescape_cell', 'read_table', 'write_files', 'run_tables',
+           'run_metadata', 'write_outputs', 'summarize', 'slot_label', 'read_run', 'markdown_table']
 
 # %% ../nbs/16_outputs.ipynb #89a2d1be
 def _versions() -> dict:
@@ -240,4 +240,52 @@ def summarize(res) -> str:
     if reused:
         lines.append(f'reused from cache: {", ".join(dict.fromkeys(reused))}')
     lines += [f'{s}: {how}' for s, how in stages if 'resumed' in how]
+    return '\n'.join(lines)
+
+# %% ../nbs/16_outputs.ipynb #300499ae
+METRIC_NAMES = dict(clip_cos='CLIP cos', mpnet_cos='mpnet cos', f1='F1', hit_rate='Hit rate')
+
+
+def slot_label(metric: str, encoder: str) -> str:
+    "Column label naming the encoder that was used: 'CLIP cos' only for CLIP, 'mpnet cos' only for mpnet."
+    if metric == 'clip_cos':
+        return 'CLIP cos' if encoder.startswith('CLIP') else f'text cos [{encoder}; not CLIP]'
+    if metric == 'mpnet_cos':
+        return 'mpnet cos' if 'mpnet' in encoder else f'text cos [{encoder}; not mpnet]'
+    return METRIC_NAMES[metric]
+
+# %% ../nbs/16_outputs.ipynb #24204a4d
+def read_run(out) -> tuple:
+    "A run folder's (concepts: method -> {unit: [concepts]}, units: sorted list, layer, config dict)."
+    out = Path(out)
+    for f in ('concepts.csv', 'examples.csv'):
+        if not (out / f).is_file():
+            raise NeuronConceptsError(f'{out} is not a run folder: {f} is missing')
+    concepts, units = {}, {}
+    for row in read_table(out / 'examples.csv', ['method', 'unit'], ints=['unit']):
+        units.setdefault(row['method'], set()).add(row['unit'])
+        concepts.setdefault(row['method'], {})
+    rows = read_table(out / 'concepts.csv', ['method', 'unit', 'rank', 'concept'], ints=['unit', 'rank'])
+    for r in sorted(rows, key=lambda r: (r['method'], r['unit'], r['rank'])):
+        concepts.setdefault(r['method'], {}).setdefault(r['unit'], []).append(r['concept'])
+    cf = out / 'config.json'
+    try:
+        cfg = json.loads(cf.read_text(encoding='utf-8')) if cf.is_file() else {}
+    except (ValueError, OSError) as e:
+        raise NeuronConceptsError(f'{cf} is not readable JSON ({type(e).__name__}: {e})') from None
+    if not isinstance(cfg, dict):
+        raise NeuronConceptsError(f'{cf} is not a JSON object')
+    us = sorted(set().union(*units.values())) if units else []
+    return concepts, us, cfg.get('layer'), cfg
+
+# %% ../nbs/16_outputs.ipynb #839ae92c
+def markdown_table(metrics: dict, concept_set: str = '') -> str:
+    "A Table-1 style markdown table: one row per method, mean +- standard error (x100)."
+    ms = [m for m in ('clip_cos', 'mpnet_cos', 'f1', 'hit_rate') if any(m in v for v in metrics.values())]
+    first = next(iter(metrics.values()))
+    head = ['method', 'D_concept'] + [slot_label(m, first[m]['encoder']) for m in ms]
+    lines = ['| ' + ' | '.join(head) + ' |', '|' + ' --- |' * len(head)]
+    for meth, v in metrics.items():
+        cells = [f"{v[m]['mean']:.2f} ± {v[m]['stderr']:.2f}" for m in ms]
+        lines.append('| ' + ' | '.join([meth, concept_set] + cells) + ' |')
     return '\n'.join(lines)

@@ -57,9 +57,9 @@ def show_crops(probe: ProbeSet, target: TargetModel, indices, cam_target='pred',
             f'{sub.files[i][:28]}\nGrad-CAM class: {names[gc.cam_class[i]].split(",")[0]}', fontsize=8
         )
         axes[row, 1].imshow(crop_pixels(im, cc.boxes[i], target.resize, target.crop))
-        axes[row, 1].set_title('centre crop (WWW)', fontsize=8)
+        axes[row, 1].set_title('Centre crop (WWW)', fontsize=8)
         axes[row, 2].imshow(crop_pixels(im, gc.boxes[i], target.resize, target.crop))
-        axes[row, 2].set_title('Grad-CAM crop (ours)', fontsize=8)
+        axes[row, 2].set_title('Grad-CAM crop (Sannomiya & Hotta)', fontsize=8)
         for ax in axes[row]:
             ax.axis('off')
     fig.tight_layout()
@@ -103,25 +103,34 @@ def show_top_images(
 
 # %% ../nbs/17_plots.ipynb #6b88527a
 def show_similarity_distributions(
-    v: torch.Tensor, t: torch.Tensor, base: torch.Tensor, kappas=(0, 1, 4, 16, 64), kappa: float = 16.0
+    v: torch.Tensor,  # (M, d) image features
+    t: torch.Tensor,  # (J, d) concept prompt features
+    base: torch.Tensor,  # (d,) feature of the bare template "A photo of a"
+    kappas=(0, 1, 4, 16, 64),  # concentrations drawn on the left
+    kappa: float = 16.0,  # t-vMF's concentration on the right
+    note: str = '',  # added to the right panel's title (e.g. which encoder made the features)
 ):
-    "Left: t-vMF for several kappa. Right: histograms of sim(v, t) - sim(v, t_tem) under cosine and t-vMF."
+    "Left: t-vMF for several kappa. Right: counts (log scale) of sim(v, t) - sim(v, t_tem), cosine and t-vMF."
     import matplotlib.pyplot as plt, seaborn as sns
 
-    fig, (a0, a1) = plt.subplots(1, 2, figsize=(10, 3.6))
+    fig, (a0, a1) = plt.subplots(1, 2, figsize=(10, 3.8))
     c = torch.linspace(-1, 1, 401)
     pal = sns.color_palette('viridis', len(kappas))
     for k, col in zip(kappas, pal):
         a0.plot(c, tvmf(c, k), color=col, label=f'$\\kappa$={k}' + (' (cosine)' if k == 0 else ''))
-    a0.set(xlabel='cosine $c$', ylabel='$\\phi_\\kappa(c)$', title='t-vMF similarity')
-    a0.legend(fontsize=8)
+    a0.set(xlabel='cosine $c = \\cos(v, t)$', ylabel='$\\phi_\\kappa(c)$',
+           title='t-vMF: $\\phi_\\kappa(c) = \\frac{1 + c}{1 + \\kappa(1 - c)} - 1$')
+    a0.legend(fontsize=8, title='concentration', title_fontsize=8)
     cs, cb = cosine(v, t), cosine(v, base[None])
     d_cos = (cs - cb).flatten().numpy()
     d_tv = (tvmf(cs, kappa) - tvmf(cb, kappa)).flatten().numpy()
     for d, color, name in ((d_cos, 'tab:blue', 'cosine'), (d_tv, 'tab:red', f't-vMF $\\kappa$={kappa:g}')):
-        sns.histplot(d, ax=a1, stat='density', bins=120, color=color, alpha=0.5, element='step',
+        sns.histplot(d, ax=a1, stat='count', bins=120, color=color, alpha=0.5, element='step',
                      label=f'{name} (sd {d.std():.3f})')
-    a1.set(xlabel='sim(v, t) - sim(v, t_tem)', title=f'{v.shape[0]} images x {t.shape[0]} concepts')
+    a1.set_yscale('log')  # the tail of close pairs shows beside the bulk
+    title = f'{v.shape[0]} images $v$ x {t.shape[0]} prompts $t$' + (f'\n{note}' if note else '')
+    a1.set(xlabel='$\\mathrm{sim}(v, t) - \\mathrm{sim}(v, t_{tem})$, $t_{tem}$: "A photo of a"',
+           ylabel='image-prompt pairs (log scale)', title=title)
     a1.legend(fontsize=8)
     fig.tight_layout()
     return fig, d_cos, d_tv
@@ -183,8 +192,8 @@ def show_concept_grid(
 
 # %% ../nbs/17_plots.ipynb #34d6461d
 def plot_sweeps(frames: dict, metrics=('hit rate', 'F1', 'concepts per unit')):
-    "One row of panels per swept parameter, one column per metric, one line per method."
-    import matplotlib.pyplot as plt, seaborn as sns
+    "A row of panels per swept parameter, a column per metric, a line per method with its standard errors."
+    import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(
         len(frames), len(metrics), figsize=(4.2 * len(metrics), 3.0 * len(frames)), squeeze=False
@@ -192,18 +201,16 @@ def plot_sweeps(frames: dict, metrics=('hit rate', 'F1', 'concepts per unit')):
     for r, (param, df) in enumerate(frames.items()):
         for c, met in enumerate(metrics):
             ax = axes[r, c]
-            sns.lineplot(
-                data=df,
-                x=param,
-                y=met,
-                hue='method',
-                style='method',
-                markers=True,
-                dashes=False,
-                ax=ax,
-                hue_order=list(METHODS),
-                style_order=list(METHODS),
-            )
+            for m_i, m in enumerate(METHODS):  # one line per method, its standard errors as bars
+                d = df[df['method'] == m].sort_values(param)
+                if d.empty:
+                    continue
+                se = d[f'{met} stderr'] if f'{met} stderr' in d else None
+                ax.errorbar(d[param], d[met], yerr=se, marker='os^D'[m_i % 4], ms=4, capsize=3, label=m,
+                            color=f'C{m_i}')
+            if r == 0 and c == 0:
+                ax.legend(fontsize=7)
+            ax.set(xlabel=param, ylabel=met)
             xs = sorted(df[param].unique())
             if param == 'kappa':
                 ax.set_xscale('symlog', linthresh=1)
@@ -216,8 +223,6 @@ def plot_sweeps(frames: dict, metrics=('hit rate', 'F1', 'concepts per unit')):
                 ax.set_xlim(xs[0] - 0.01, xs[-1] + 0.01)
             if param == 'kappa':
                 ax.set_xlim(-0.2, xs[-1] * 1.3)
-            if (r, c) != (0, 0):
-                ax.get_legend().remove()
             ax.set_title(f'{met} vs {param}', fontsize=9)
     fig.tight_layout()
     return fig

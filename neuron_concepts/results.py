@@ -16,7 +16,8 @@ from .probe import ProbeSet
 from .models import TargetModel
 from .activations import top_k
 from .scoring import METHODS, concept_scores
-from .dissect import DISSECT_SIMS, dissect_scores_chunked
+from .dissect import DISSECT_SIMS
+from .dissect_stream import dissect_scores_chunked
 
 # %% auto #0
 __all__ = ['parse_units', 'RunResult', 'Explanation']

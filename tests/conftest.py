@@ -107,6 +107,7 @@ def chrome(paths, size='1280,900'):
 FIRST = (
     # the first worker's block (11 tests): the demo, then lessons that reuse its stages
     'test_cli.py::test_demo_command',
+    'test_notebook[00_crop]',  # opens with the whole game: the demo's run
     'test_notebook[04_eval]',
     'test_notebook[05_ablation]',
     'test_notebook[05b_why]',
@@ -116,7 +117,6 @@ FIRST = (
     'test_notebook[07_cli]',
     'test_notebook[06a_config]',
     'test_notebook[index]',
-    'test_notebook[08_lessons]',
     # the second worker's block (11 tests): long tests that do not need the demo's stages
     'test_kill_resume.py::test_kill_and_resume',
     'test_distributed.py::test_kill_one_process_then_resume',
@@ -130,6 +130,7 @@ FIRST = (
     'test_notebook[04b_faithfulness]',  # last: its Grad-CAM crops of the bundled images are the demo's
     # then, from the front of what is left: the other long ones, the demo's stages ready by now
     'test_notebook[02_similarity]',
+    'test_notebook[26_www_fidelity]',
     'test_ui_explorer.py::test_explorer_in_jupyterlab',
 )
 

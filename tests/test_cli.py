@@ -141,19 +141,22 @@ def test_lessons_student_copies_have_no_solutions(tmp_path):
     r = cli('lessons', tmp_path / 'class', '--student')
     assert r.returncode == 0 and "student's copies" in r.stdout, r.stderr
     nbs = sorted((tmp_path / 'class').glob('*.ipynb'))
-    assert [p.stem for p in nbs][:7] == ['00_crop', '01_activations', '02_similarity', '03_scoring', '04_eval',
-                                         '04b_faithfulness', '05_ablation']
+    assert [p.stem for p in nbs] == ['00_crop', '01_activations', '02_similarity', '03_scoring', '03b_dissect',
+                                     '04_eval', '04b_faithfulness', '05_ablation', '05b_why']
     for p in nbs:
         cells = json.loads(p.read_text(encoding='utf-8'))['cells']
         srcs = [''.join(c['source']) for c in cells]
         assert not any(s.startswith('#|') and '#| solution' in s for s in srcs), p.name
         assert any(s.startswith('## Exercises') for s in srcs), p.name
         assert not any(c.get('outputs') for c in cells), p.name
+        assert not any(s.startswith('<!-- answers -->') for s in srcs), p.name  # the questionnaire's answers
+        assert any(s.startswith('## Questionnaire') for s in srcs), p.name
     r = cli('lessons', tmp_path / 'class', '--student')  # refuses to overwrite the handed-out copies
     assert r.returncode == 2 and 'exists; pass overwrite=True (--overwrite)' in r.stderr, r.stderr
     r = cli('lessons', tmp_path / 'teacher')
     assert r.returncode == 0
-    assert '#| solution' in (tmp_path / 'teacher' / '05_ablation.ipynb').read_text(encoding='utf-8')
+    teacher = (tmp_path / 'teacher' / '05_ablation.ipynb').read_text(encoding='utf-8')
+    assert '#| solution' in teacher and '<!-- answers -->' in teacher
 
 
 def test_clip_dissect_beside_www_and_the_paper(probe, tmp_path):

@@ -76,7 +76,8 @@ def _meanings(concepts: list, block: int) -> tuple:
         ij = torch.tensor(ij, dtype=torch.long).reshape(-1, 2).T
         Ms.append(
             torch.sparse_coo_tensor(
-                ij, torch.ones(ij.shape[1], dtype=torch.float64), (min(b + block, T) - b, len(rows))
+                ij, torch.ones(ij.shape[1], dtype=torch.float64), (min(b + block, T) - b, len(rows)),
+                check_invariants=True,  # cheap for indices built here, and torch then does not warn
             ).coalesce()
         )
     return rows, Ms

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from torch import nn
 import torchvision.transforms.functional as TF
 from tqdm.auto import tqdm
 
@@ -18,13 +17,13 @@ from .config import REDUCTIONS, TOKEN_REDUCTIONS
 from .probe import ProbeSet, probe_loader
 from .models import TargetModel, get_layer, check_amp, effective_amp, autocast
 from .architectures import LayerLayout
-from .crop import Crops, crop_pixels, gradcam_crops
+from .crop import Crops, crop_pixels
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'reduce_output', 'LayerRecorder', 'Activations', 'record_activations', 'record_gradcam_activations', 'TopK',
-           'top_k', 'ChunkedActivations']
+__all__ = ['log', 'reduce_output', 'LayerRecorder', 'Activations', 'layers_to_record', 'record_batches', 'layer_activations',
+           'record_activations', 'TopK', 'top_k', 'ChunkedActivations']
 
 # %% ../nbs/01_activations.ipynb #061cd465
 def reduce_output(
@@ -162,7 +161,7 @@ class Activations:
         return f'Activations({self.layer!r}: {n} images x {u} units, {bad} unreadable)'
 
 # %% ../nbs/01_activations.ipynb #3cd4f92f
-def _layer_names(target: TargetModel, layers=None) -> list:
+def layers_to_record(target: TargetModel, layers=None) -> list:
     "The layers to record as a list of names: one name, several, or by default the model's final layer."
     layers = layers if layers is not None else target.final_layer
     if layers is None:
@@ -170,7 +169,7 @@ def _layer_names(target: TargetModel, layers=None) -> list:
     return [layers] if isinstance(layers, str) else list(layers)
 
 
-def _record_batches(target, layers, reduce, tokens, batches, n, valid, failed, amp, bar) -> dict:
+def record_batches(target, layers, reduce, tokens, batches, n, valid, failed, amp, bar) -> dict:
     "Run `batches` of (indices, [0, 1] images, unreadable) through the model: an (n, units) tensor per layer."
     dev, store = target.device, {}
     with LayerRecorder(target, layers, reduce, tokens) as rec, torch.inference_mode():
@@ -197,7 +196,7 @@ def _record_batches(target, layers, reduce, tokens, batches, n, valid, failed, a
     return store
 
 
-def _layer_activations(store, crops, target, reduce, tokens, amp, valid, failed) -> dict:
+def layer_activations(store, crops, target, reduce, tokens, amp, valid, failed) -> dict:
     "One `Activations` per recorded layer, each with the configuration that made it."
     if not store:
         raise NeuronConceptsError('no probe image could be read')
@@ -227,7 +226,7 @@ def record_activations(
     progress: bool = True,  # show a progress bar
 ) -> dict:
     "Activations of each layer in `layers` on the crops, in one pass; a classifier's output under 'logits'."
-    layers = _layer_names(target, layers)
+    layers = layers_to_record(target, layers)
     dev, n = target.device, len(probe)
     amp = effective_amp(check_amp(amp), dev)
     valid, failed = crops.valid.copy(), dict(crops.failed)
@@ -239,70 +238,8 @@ def record_activations(
     dl = probe_loader(probe, load, todo, batch_size=batch_size, num_workers=num_workers, device=dev)
     bar = tqdm(total=len(todo), desc=f'activations ({crops.method} crops)', disable=not progress, leave=False)
     with bar:
-        store = _record_batches(target, layers, reduce, tokens, dl, n, valid, failed, amp, bar)
-    return _layer_activations(store, crops, target, reduce, tokens, amp, valid, failed)
-
-# %% ../nbs/01_activations.ipynb #eb406a1a
-def record_gradcam_activations(
-    probe: ProbeSet,  # the probe images
-    target: TargetModel,  # the model
-    layers=None,  # a layer name or a list of names (default: the final layer)
-    reduce: str = 'mean',  # how a channel's map becomes one value
-    tokens: str = None,  # how a transformer unit's tokens become one value
-    cam_target='pred',  # Grad-CAM's target (see `gradcam_crops`)
-    cam_layer: str = None,  # Grad-CAM's layer (default: `target.cam_layer`)
-    cam_batch_size: int = 8,  # images per Grad-CAM batch
-    batch_size: int = 64,  # crops per forward pass
-    num_workers: int = 0,  # image-decoding worker processes
-    amp=None,  # autocast of the activation pass: None, 'bf16' or 'fp16'
-    cam_max_side: int = 1024,  # cap on the long side of the Grad-CAM input
-    progress: bool = True,  # show progress bars
-) -> tuple:
-    "(Grad-CAM `Crops`, activations of each layer on them), each image decoded once for the two passes."
-    layers = _layer_names(target, layers)
-    amp = effective_amp(check_amp(amp), target.device)
-    pixels = {}  # the crops' bytes, cut from the Grad-CAM inputs
-
-    def keep(idx, x, boxes):
-        for i, xi, (l, t, r, b) in zip(idx, x, boxes.tolist()):
-            pixels[i] = (xi[:, t:b, l:r] * 255).round_().to(torch.uint8).cpu()  # exactly the decoded bytes
-
-    crops = gradcam_crops(
-        probe,
-        target,
-        cam_target,
-        cam_layer,
-        cam_batch_size,
-        num_workers,
-        cam_max_side,
-        progress,
-        on_batch=keep,
-    )
-    valid, failed = crops.valid.copy(), dict(crops.failed)
-    rest = [int(i) for i in np.flatnonzero(valid) if int(i) not in pixels]  # Grad-CAM input resampled
-
-    def load(i, im):
-        px = crop_pixels(im, crops.boxes[i], target.resize, target.crop, target.interpolation)
-        return torch.from_numpy(np.array(px)).permute(2, 0, 1).contiguous()
-
-    if rest:  # decoded again, the one case where the crop is not a window of the Grad-CAM input
-        for idx, x, bad in probe_loader(probe, load, rest, batch_size=batch_size, num_workers=num_workers):
-            pixels.update(zip(idx, x))
-            failed.update(bad)
-            valid[list(bad)] = False
-    todo = np.flatnonzero(valid)
-
-    def batches():  # the batches `record_activations` would make: the same rows, the same numbers
-        for j in range(0, len(todo), batch_size):
-            idx = [int(i) for i in todo[j : j + batch_size]]
-            yield idx, torch.stack([pixels.pop(i) for i in idx]).float().div(255), {}
-
-    bar = tqdm(total=len(todo), desc='activations (gradcam crops)', disable=not progress, leave=False)
-    with bar:
-        store = _record_batches(
-            target, layers, reduce, tokens, batches(), len(probe), valid, failed, amp, bar
-        )
-    return crops, _layer_activations(store, crops, target, reduce, tokens, amp, valid, failed)
+        store = record_batches(target, layers, reduce, tokens, dl, n, valid, failed, amp, bar)
+    return layer_activations(store, crops, target, reduce, tokens, amp, valid, failed)
 
 # %% ../nbs/01_activations.ipynb #c5aa4651
 class TopK:

@@ -15,8 +15,7 @@ from .similarity import cosine
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'DISSECT_DEFAULTS', 'DISSECT_SIMS', 'concept_chunk', 'cosines', 'concept_logsumexp', 'top_images', 'soft_wpmi',
-           'wpmi', 'rank_reorder', 'cos_similarity', 'cos_similarity_cubed', 'dissect_scores', 'argmax_concepts']
+__all__ = ['log', 'DISSECT_DEFAULTS', 'DISSECT_SIMS', 'concept_chunk', 'cosines', 'concept_logsumexp', 'top_images', 'soft_wpmi', 'wpmi', 'rank_reorder', 'cos_similarity', 'cos_similarity_cubed', 'dissect_scores', 'argmax_concepts']
 
 # %% ../nbs/03b_dissect.ipynb #5d052a0e
 DISSECT_DEFAULTS = {  # from CLIP-Dissect's similarity.py, function signatures
@@ -252,7 +251,7 @@ def dissect_scores(
     S = DISSECT_SIMS[sim](acts, img, text, chunk=chunk, device=device)
     return S if units is None else S[torch.as_tensor(np.asarray(units), dtype=torch.long)]
 
-# %% ../nbs/03b_dissect.ipynb #9dbed338
+
 def argmax_concepts(S: torch.Tensor) -> list:
     "Per row of S, CLIP-Dissect's one description: [(argmax concept, score)], NaN skipped; [] if all NaN."
     out = []
@@ -265,7 +264,7 @@ def argmax_concepts(S: torch.Tensor) -> list:
         out.append([(j, float(row[j]))])
     return out
 
-# %% ../nbs/03b_dissect.ipynb #a177beea
+# %% ../nbs/24b_dissect_stream.ipynb #a177beea
 def __getattr__(name):  # the streamed scores moved to `dissect_stream`; their old import path still works
     if name in ('dissect_scores_chunked', 'stream_tops'):
         from neuron_concepts import dissect_stream

@@ -42,7 +42,7 @@ def correlation(
     "(U, S) mean of the products of the standardised columns: Pearson's r times (N - 1) / N."
     return _std_cols(acts).T @ _std_cols(concepts) / acts.shape[0]
 
-# %% ../nbs/04b_faithfulness.ipynb #014e7237
+
 def cosine(
     acts: torch.Tensor,  # (N, U) activations
     concepts: torch.Tensor,  # (N, S) presence
@@ -69,7 +69,7 @@ def f1(
     tp, na, nc = _counts(acts, concepts, alpha)
     return 2 * tp / (na + nc)
 
-# %% ../nbs/04b_faithfulness.ipynb #e88ac796
+
 def iou(
     acts: torch.Tensor,  # (N, U) activations
     concepts: torch.Tensor,  # (N, S) presence

@@ -22,7 +22,8 @@ from .loading import load_model
 from .crop import Crops, center_crops
 from .cam_targets import CamTarget
 from .activations import ChunkedActivations, TopK
-from .activations import record_activations, record_gradcam_activations
+from .activations import record_activations
+from .gradcam_pass import record_gradcam_activations
 from .encoders import load_encoder, concept_features, encode_images
 from .cache import StageCache, config_key
 from .scoring import METHODS, select_concepts
@@ -365,7 +366,7 @@ def text_features(ctx: RunContext, encoder, concept_set: ConceptSet, words: bool
 # %% ../nbs/06c_stages.ipynb #bac7579e
 def selection_key(ctx: RunContext, res: RunResult, method: str, layer_key: dict, encoder) -> dict:
     "The cache key of `method`'s selection on `res`'s layer: its activations' key and all that scores them."
-    cfg, (crop, sim) = ctx.config, METHODS[method]
+    cfg, sim = ctx.config, METHODS[method][1]
     key = dict(
         layer_key,
         encoder=encoder.config(),
